@@ -1,0 +1,55 @@
+# Weft: `make` builds weft.ko (kbuild) and weftd, weft, mount.weft (CMake) into build/.
+#   make [KVER=release | KDIR=path]   module for another installed kernel
+#   make check                        native tests + VM tests on Debian's 6.1 and 6.12
+#   make demo                         boot a VM and show Weft working end to end
+#   make bench [SMOKE=1]              side-by-side benchmarks (SMOKE: harness check only)
+#   make install [DESTDIR=]           module, daemons and CLI in the usual places
+#   make sparse                       sparse (C=1) + W=1 over the module
+
+KVER ?= $(shell scripts/kver.sh)
+KDIR ?= /lib/modules/$(KVER)/build
+BUILD := build
+CMAKE_BUILD := $(BUILD)/cmake
+JOBS ?= $(shell nproc)
+
+.PHONY: all deps kmod kmod-vm userspace check unit vm-test demo bench install clean sparse
+
+all: deps kmod userspace
+
+deps:
+	@scripts/deps.sh
+
+kmod:
+	@scripts/build-kmod.sh "$(KVER)" "$(KDIR)"
+	@cp $(BUILD)/kmod/$(KVER)/weft.ko $(BUILD)/weft.ko
+
+# the module for every kernel the VM tests boot
+kmod-vm:
+	@for k in $$(scripts/kvers.sh); do scripts/build-kmod.sh "$$k" || exit 1; done
+
+userspace:
+	@cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+	@$(MAKE) --no-print-directory -s -C $(CMAKE_BUILD) -j$(JOBS)
+	@for b in daemon/weftd cli/weft cli/mount.weft; do cp $(CMAKE_BUILD)/$$b $(BUILD)/; done
+
+check: deps kmod-vm userspace
+	@scripts/check.sh
+
+demo: deps kmod-vm userspace
+	@scripts/demo.sh
+
+bench: deps kmod-vm userspace
+	@scripts/bench.sh $(if $(SMOKE),--smoke)
+
+install: kmod userspace
+	install -D -m 0644 $(BUILD)/weft.ko $(DESTDIR)/lib/modules/$(KVER)/extra/weft.ko
+	install -D -m 0755 $(BUILD)/weftd $(DESTDIR)/usr/sbin/weftd
+	install -D -m 0755 $(BUILD)/weft $(DESTDIR)/usr/bin/weft
+	install -D -m 0755 $(BUILD)/mount.weft $(DESTDIR)/sbin/mount.weft
+	if [ -z "$(DESTDIR)" ]; then depmod -a "$(KVER)"; fi
+
+sparse:
+	@WEFT_KBUILD_FLAGS="C=2 W=1" scripts/build-kmod.sh "$(KVER)" "$(KDIR)"
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,2 @@
+# Empty dependencies file for weft_daemon.
+# This may be replaced when dependencies are built.

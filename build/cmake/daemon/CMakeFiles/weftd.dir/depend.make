@@ -1,0 +1,2 @@
+# Empty dependencies file for weftd.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,24 @@
+// The ring ABI as C++ sees it: the same sizes and offsets the kernel
+// asserts in kmod/, so a layout drift fails the build on both sides.
+#include <cstddef>
+
+#include <weft_ring.h>
+
+static_assert(sizeof(weft_attach) == 96);
+static_assert(sizeof(weft_enter) == 32);
+static_assert(sizeof(weft_region_header) == 64);
+static_assert(sizeof(weft_queue_ctl) == 6 * 64);
+static_assert(offsetof(weft_queue_ctl, sq_tail) == 64);
+static_assert(offsetof(weft_queue_ctl, cq_head) == 128);
+static_assert(offsetof(weft_queue_ctl, cq_tail) == 192);
+static_assert(offsetof(weft_queue_ctl, flags) == 256);
+static_assert(sizeof(weft_sqe) == 128);
+static_assert(offsetof(weft_sqe, u) == 64);
+static_assert(sizeof(weft_cqe) == 32);
+static_assert(sizeof(weft_attr) == 88);
+static_assert(sizeof(weft_attr_out) == 96);
+static_assert(sizeof(weft_entry_out) == 112);
+static_assert(sizeof(weft_mount_out) == 128);
+static_assert(sizeof(weft_statfs_out) == 56);
+static_assert(sizeof(weft_dirent) == 24);
+static_assert(sizeof(weft_notify) == 288);
