@@ -7,3 +7,4 @@
 subdirs("daemon")
 subdirs("cli")
 subdirs("tests/unit")
+subdirs("tests/tools")

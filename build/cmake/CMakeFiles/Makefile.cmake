@@ -71,7 +71,10 @@ set(CMAKE_MAKEFILE_DEPENDS
   "CMakeFiles/3.25.1/CMakeSystem.cmake"
   "/work/main/cli/CMakeLists.txt"
   "/work/main/daemon/CMakeLists.txt"
+  "/work/main/tests/tools/CMakeLists.txt"
   "/work/main/tests/unit/CMakeLists.txt"
+  "/work/main/tests/unit/cli/CMakeLists.txt"
+  "/work/main/tests/unit/daemon/CMakeLists.txt"
   )
 
 # The corresponding makefile is:
@@ -86,6 +89,9 @@ set(CMAKE_MAKEFILE_PRODUCTS
   "daemon/CMakeFiles/CMakeDirectoryInformation.cmake"
   "cli/CMakeFiles/CMakeDirectoryInformation.cmake"
   "tests/unit/CMakeFiles/CMakeDirectoryInformation.cmake"
+  "tests/unit/daemon/CMakeFiles/CMakeDirectoryInformation.cmake"
+  "tests/unit/cli/CMakeFiles/CMakeDirectoryInformation.cmake"
+  "tests/tools/CMakeFiles/CMakeDirectoryInformation.cmake"
   )
 
 # Dependency information for all targets:
@@ -94,5 +100,5 @@ set(CMAKE_DEPEND_INFO_FILES
   "daemon/CMakeFiles/weftd.dir/DependInfo.cmake"
   "cli/CMakeFiles/weft.dir/DependInfo.cmake"
   "cli/CMakeFiles/mount.weft.dir/DependInfo.cmake"
-  "tests/unit/CMakeFiles/weft_unit_tests.dir/DependInfo.cmake"
+  "tests/unit/daemon/CMakeFiles/weft_daemon_tests.dir/DependInfo.cmake"
   )

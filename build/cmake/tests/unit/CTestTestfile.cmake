@@ -4,4 +4,5 @@
 # 
 # This file includes the relevant testing commands required for 
 # testing this directory and lists subdirectories to be tested as well.
-include("/work/main/build/cmake/tests/unit/weft_unit_tests[1]_include.cmake")
+subdirs("daemon")
+subdirs("cli")
