@@ -45,7 +45,6 @@ nospace:
 static const struct genl_small_ops weft_genl_ops[] = {
 	{
 		.cmd	= WEFT_CMD_VERSION,
-		.validate = GENL_DONT_VALIDATE_STRICT | GENL_DONT_VALIDATE_DUMP,
 		.doit	= weft_nl_version,
 	},
 };
@@ -56,6 +55,7 @@ static struct genl_family weft_genl_family __ro_after_init = {
 	.maxattr	= WEFT_A_MAX,
 	.policy		= weft_genl_policy,
 	.netnsok	= false,
+	.resv_start_op	= WEFT_CMD_MAX + 1,
 	.module		= THIS_MODULE,
 	.small_ops	= weft_genl_ops,
 	.n_small_ops	= ARRAY_SIZE(weft_genl_ops),
