@@ -1,2 +1,0 @@
-# Empty dependencies file for weft_daemon.
-# This may be replaced when dependencies are built.

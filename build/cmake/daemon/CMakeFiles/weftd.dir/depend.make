@@ -1,2 +1,0 @@
-# Empty dependencies file for weftd.
-# This may be replaced when dependencies are built.

@@ -1,5 +1,0 @@
-if(EXISTS "/work/main/build/cmake/tests/unit/daemon/weft_daemon_tests[1]_tests.cmake")
-  include("/work/main/build/cmake/tests/unit/daemon/weft_daemon_tests[1]_tests.cmake")
-else()
-  add_test(weft_daemon_tests_NOT_BUILT weft_daemon_tests_NOT_BUILT)
-endif()

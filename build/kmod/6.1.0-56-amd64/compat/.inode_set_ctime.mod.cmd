@@ -1,1 +1,0 @@
-cmd_/work/main/build/kmod/6.1.0-56-amd64/compat/inode_set_ctime.mod := printf '%s\n'   inode_set_ctime.o | awk '!x[$$0]++ { print("/work/main/build/kmod/6.1.0-56-amd64/compat/"$$0) }' > /work/main/build/kmod/6.1.0-56-amd64/compat/inode_set_ctime.mod

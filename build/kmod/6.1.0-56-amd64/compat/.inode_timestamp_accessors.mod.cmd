@@ -1,1 +1,0 @@
-cmd_/work/main/build/kmod/6.1.0-56-amd64/compat/inode_timestamp_accessors.mod := printf '%s\n'   inode_timestamp_accessors.o | awk '!x[$$0]++ { print("/work/main/build/kmod/6.1.0-56-amd64/compat/"$$0) }' > /work/main/build/kmod/6.1.0-56-amd64/compat/inode_timestamp_accessors.mod

@@ -1,1 +1,0 @@
-cmd_/work/main/build/kmod/6.1.0-56-amd64/src/Module.symvers :=  sed 's/ko$$/o/'  /work/main/build/kmod/6.1.0-56-amd64/src/modules.order | scripts/mod/modpost -m      -o /work/main/build/kmod/6.1.0-56-amd64/src/Module.symvers -e -i Module.symvers -T - 

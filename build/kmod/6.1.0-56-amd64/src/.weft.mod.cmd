@@ -1,1 +1,0 @@
-cmd_/work/main/build/kmod/6.1.0-56-amd64/src/weft.mod := printf '%s\n'   main.o dev.o inode.o netlink.o | awk '!x[$$0]++ { print("/work/main/build/kmod/6.1.0-56-amd64/src/"$$0) }' > /work/main/build/kmod/6.1.0-56-amd64/src/weft.mod

@@ -1,1 +1,0 @@
-savedcmd_/work/main/build/kmod/6.12.117+deb12-amd64/compat/genl_split_ops.mod := printf '%s\n'   genl_split_ops.o | awk '!x[$$0]++ { print("/work/main/build/kmod/6.12.117+deb12-amd64/compat/"$$0) }' > /work/main/build/kmod/6.12.117+deb12-amd64/compat/genl_split_ops.mod

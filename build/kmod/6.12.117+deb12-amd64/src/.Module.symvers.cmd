@@ -1,1 +1,0 @@
-savedcmd_/work/main/build/kmod/6.12.117+deb12-amd64/src/Module.symvers :=  scripts/mod/modpost -M -m      -W -o /work/main/build/kmod/6.12.117+deb12-amd64/src/Module.symvers -T /work/main/build/kmod/6.12.117+deb12-amd64/src/modules.order -i Module.symvers -e 

@@ -1,1 +1,0 @@
-savedcmd_/work/main/build/kmod/6.12.117+deb12-amd64/src/modules.order := {   echo /work/main/build/kmod/6.12.117+deb12-amd64/src/weft.o; :; } > /work/main/build/kmod/6.12.117+deb12-amd64/src/modules.order

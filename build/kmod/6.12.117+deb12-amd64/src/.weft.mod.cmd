@@ -1,1 +1,0 @@
-savedcmd_/work/main/build/kmod/6.12.117+deb12-amd64/src/weft.mod := printf '%s\n'   main.o dev.o inode.o netlink.o | awk '!x[$$0]++ { print("/work/main/build/kmod/6.12.117+deb12-amd64/src/"$$0) }' > /work/main/build/kmod/6.12.117+deb12-amd64/src/weft.mod
