@@ -30,7 +30,8 @@ kmod-vm:
 userspace:
 	@cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@$(MAKE) --no-print-directory -s -C $(CMAKE_BUILD) -j$(JOBS)
-	@for b in daemon/weftd cli/weft cli/mount.weft; do cp $(CMAKE_BUILD)/$$b $(BUILD)/; done
+	@find $(CMAKE_BUILD)/daemon $(CMAKE_BUILD)/cli $(CMAKE_BUILD)/bench $(CMAKE_BUILD)/tests/tools \
+		-maxdepth 1 -type f -perm -u+x -exec cp {} $(BUILD)/ \;
 
 check: deps kmod-vm userspace
 	@scripts/check.sh
