@@ -7,13 +7,10 @@ if [ -e "/lib/modules/$run/build/Makefile" ]; then
 	echo "$run"
 	exit 0
 fi
-best=""
-for d in /lib/modules/*/build/Makefile; do
-	[ -e "$d" ] || continue
-	best=$(basename "$(dirname "$(dirname "$d")")")
-done
+best=$(ls -d /lib/modules/*/build/Makefile 2>/dev/null | sed 's#/lib/modules/##; s#/build/Makefile##' | sort -V | tail -n1)
 if [ -z "$best" ]; then
 	echo "kver.sh: no kernel headers installed (run scripts/deps.sh)" >&2
 	exit 1
 fi
-printf '%s\n' "$(ls -d /lib/modules/*/build/Makefile | sed 's#/lib/modules/##; s#/build/Makefile##' | sort -V | tail -n1)"
+echo "kver.sh: no headers for the running kernel $run; building weft.ko for $best (set KVER= to choose)" >&2
+echo "$best"
