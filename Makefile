@@ -4,15 +4,17 @@
 #   make demo                         boot a VM and show Weft working end to end
 #   make bench [SMOKE=1]              side-by-side benchmarks (SMOKE: harness check only)
 #   make install [DESTDIR=]           module, daemons and CLI in the usual places
-#   make sparse                       sparse (C=1) + W=1 over the module
+#   make sparse                       sparse (C=2) + W=1 over the module
 
-KVER ?= $(shell scripts/kver.sh)
-KDIR ?= /lib/modules/$(KVER)/build
+# KVER/KDIR: resolved when a recipe needs them (scripts/kver.sh picks the
+# running kernel, else the newest installed headers)
+export KVER KDIR
+KREL = k=$${KVER:-$$(scripts/kver.sh)} && d=$${KDIR:-/lib/modules/$$k/build}
 BUILD := build
 CMAKE_BUILD := $(BUILD)/cmake
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps kmod kmod-vm userspace check unit vm-test demo bench install clean sparse
+.PHONY: all deps kmod kmod-vm userspace check demo bench install clean sparse
 
 all: deps kmod userspace
 
@@ -20,8 +22,7 @@ deps:
 	@scripts/deps.sh
 
 kmod:
-	@scripts/build-kmod.sh "$(KVER)" "$(KDIR)"
-	@cp $(BUILD)/kmod/$(KVER)/weft.ko $(BUILD)/weft.ko
+	@$(KREL) && scripts/build-kmod.sh "$$k" "$$d" && cp $(BUILD)/kmod/$$k/weft.ko $(BUILD)/weft.ko
 
 # the module for every kernel the VM tests boot
 kmod-vm:
@@ -43,14 +44,14 @@ bench: deps kmod-vm userspace
 	@scripts/bench.sh $(if $(SMOKE),--smoke)
 
 install: kmod userspace
-	install -D -m 0644 $(BUILD)/weft.ko $(DESTDIR)/lib/modules/$(KVER)/extra/weft.ko
+	@$(KREL) && install -D -m 0644 $(BUILD)/weft.ko $(DESTDIR)/lib/modules/$$k/extra/weft.ko && \
+		if [ -z "$(DESTDIR)" ]; then depmod -a "$$k"; fi
 	install -D -m 0755 $(BUILD)/weftd $(DESTDIR)/usr/sbin/weftd
 	install -D -m 0755 $(BUILD)/weft $(DESTDIR)/usr/bin/weft
 	install -D -m 0755 $(BUILD)/mount.weft $(DESTDIR)/sbin/mount.weft
-	if [ -z "$(DESTDIR)" ]; then depmod -a "$(KVER)"; fi
 
 sparse:
-	@WEFT_KBUILD_FLAGS="C=2 W=1" scripts/build-kmod.sh "$(KVER)" "$(KDIR)"
+	@$(KREL) && WEFT_KBUILD_FLAGS="C=2 W=1" scripts/build-kmod.sh "$$k" "$$d"
 
 clean:
 	rm -rf $(BUILD)
