@@ -1,7 +1,13 @@
-#include <cstdio>
+// weft: the Weft command line (see docs/weft.8).
+#include <iostream>
+#include <memory>
 
-int main()
+#include "app.h"
+#include "netlink_client.h"
+
+int main(int argc, char **argv)
 {
-	std::printf("weft %s\n", WEFT_VERSION);
-	return 0;
+	return weft::cli::run(
+		argc, argv, [] { return std::make_unique<weft::cli::NetlinkClient>(); }, std::cout,
+		std::cerr);
 }

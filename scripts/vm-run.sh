@@ -15,6 +15,7 @@ usage: scripts/vm-run.sh --kernel 6.1|6.12|RELEASE [options] TEST.sh...
   --test-timeout S  per-test limit in seconds (default 600)
   --results FILE    append "PASS|FAIL <kernel> <test>" lines here
   --quiet           print only the verdicts, not the guest console
+  --log FILE        keep the console log here (default build/vm/KVER.log)
 Runs every TEST.sh in one boot, as root, in a chroot of this machine's root
 (read-only, with tmpfs on /tmp /run /mnt /root /var/tmp).  Tests see
 WEFT_TOP, WEFT_BUILD, WEFT_KVER and WEFT_KO (weft.ko for the booted kernel),
@@ -22,7 +23,7 @@ with build/ on PATH.  The console log is kept in build/vm/KVER.log.
 USAGE
 }
 
-kernel="" nvme=3 nvme_size=4G mem=2048 cpus=2 test_timeout=600 results="" quiet=0
+log="" kernel="" nvme=3 nvme_size=4G mem=2048 cpus=2 test_timeout=600 results="" quiet=0
 tests=()
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -34,6 +35,7 @@ while [ $# -gt 0 ]; do
 	--test-timeout) test_timeout=$2; shift 2 ;;
 	--results) results=$2; shift 2 ;;
 	--quiet) quiet=1; shift ;;
+	--log) log=$2; shift 2 ;;
 	-h|--help) usage; exit 0 ;;
 	-*) echo "vm-run.sh: unknown option '$1'" >&2; usage >&2; exit 2 ;;
 	*) tests+=("$(realpath "$1")"); shift ;;
@@ -76,7 +78,10 @@ for i in $(seq 0 $((nvme - 1))); do
 		 -device "nvme,serial=weft$i,drive=nvme$i")
 done
 
-log=$vmdir/$kver.log
+# the console goes to a file of this run; it is moved to the kept log at the
+# end, so concurrent runs never read each other's consoles
+final_log=${log:-$vmdir/$kver.log}
+log=$run/console.log
 # overall limit: every test at its limit, plus boot and shutdown
 limit=$(( ${#tests[@]} * (test_timeout + 30) + 180 ))
 set +e
@@ -84,7 +89,7 @@ if [ "$quiet" = 1 ]; then out=/dev/null; else out=/dev/stderr; fi
 timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp "$cpus" -m "$mem" \
 	-nographic -no-reboot -nic none -monitor none -serial stdio \
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
-	-append "console=ttyS0 loglevel=5 panic=-1 oops=panic_on_oops=0 weft.top=$top weft.plan=$run/plan" \
+	-append "console=ttyS0 loglevel=5 panic=-1 weft.top=$top weft.plan=$run/plan" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
 	"${drives[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$log" >"$out"
 qrc=${PIPESTATUS[0]}
@@ -116,11 +121,12 @@ if grep -qE "$bad" "$log"; then
 	[ -n "$results" ] && echo "FAIL $kver kernel-log" >>"$results"
 	failed=$((failed + 1))
 elif ! grep -q '^=== WEFT-DMESG END' "$log"; then
-	echo "FAIL $kver kernel-log: the VM did not finish (qemu exit $qrc); see $log"
+	echo "FAIL $kver kernel-log: the VM did not finish (qemu exit $qrc); see $final_log"
 	[ -n "$results" ] && echo "FAIL $kver kernel-log" >>"$results"
 	failed=$((failed + 1))
 else
 	echo "PASS $kver kernel-log"
 	[ -n "$results" ] && echo "PASS $kver kernel-log" >>"$results"
 fi
+mv "$log" "$final_log"
 [ "$failed" -eq 0 ]

@@ -15,27 +15,42 @@
 /* largest JSON document relayed either way */
 #define WEFT_MGMT_MAX		(60u << 10)	/* fits a u16 netlink attribute length */
 
+/* accepted ranges of WEFT_A_TIMEOUT_MS and WEFT_A_GRACE_MS (WEFT_CMD_SET) */
+#define WEFT_SET_TIMEOUT_MIN_MS	1u
+#define WEFT_SET_TIMEOUT_MAX_MS	(24u * 3600 * 1000)	/* one day */
+#define WEFT_SET_GRACE_MAX_MS	(24u * 3600 * 1000)	/* one day; 0 = no grace */
+
+/*
+ * Conventions:
+ *  - Every request attribute is strictly validated (unknown attributes and
+ *    reply-only attributes are refused); errors carry an extack message.
+ *  - WEFT_CMD_SET and WEFT_CMD_MGMT need CAP_NET_ADMIN (GENL_ADMIN_PERM).
+ *  - CHANNEL_LIST and MOUNT_LIST are dumps (NLM_F_DUMP): one message per
+ *    channel / mount, each holding one WEFT_A_CHANNEL / WEFT_A_MOUNT nest.
+ *  - JSON strings are NUL terminated in both directions.
+ */
+
 enum weft_genl_cmd {
 	WEFT_CMD_UNSPEC,
-	WEFT_CMD_VERSION,	/* -> MODULE_VERSION, ABI_VERSION */
-	WEFT_CMD_CHANNEL_LIST,	/* dump: one CHANNEL nest per attached daemon */
+	WEFT_CMD_VERSION,	/* do: -> MODULE_VERSION, ABI_VERSION */
+	WEFT_CMD_CHANNEL_LIST,	/* dump: one CHANNEL nest per channel (daemon name) */
 	WEFT_CMD_MOUNT_LIST,	/* dump: one MOUNT nest per mount */
-	WEFT_CMD_SET,		/* admin: CHANNEL_NAME + TIMEOUT_MS / GRACE_MS */
-	WEFT_CMD_MGMT,		/* admin: CHANNEL_NAME? + JSON -> JSON */
+	WEFT_CMD_SET,		/* do, admin: CHANNEL_NAME + TIMEOUT_MS and/or GRACE_MS */
+	WEFT_CMD_MGMT,		/* do, admin: CHANNEL_NAME? + JSON -> JSON */
 	__WEFT_CMD_MAX
 };
 #define WEFT_CMD_MAX (__WEFT_CMD_MAX - 1)
 
 enum weft_genl_attr {
 	WEFT_A_UNSPEC,
-	WEFT_A_MODULE_VERSION,	/* string */
-	WEFT_A_ABI_VERSION,	/* u32 */
-	WEFT_A_CHANNEL,		/* nest of WEFT_A_CH_* */
+	WEFT_A_MODULE_VERSION,	/* string (reply only) */
+	WEFT_A_ABI_VERSION,	/* u32 (reply only) */
+	WEFT_A_CHANNEL,		/* nest of WEFT_A_CH_* (reply only) */
 	WEFT_A_CHANNEL_NAME,	/* string, < WEFT_NAME_MAX */
-	WEFT_A_TIMEOUT_MS,	/* u32: per-request timeout */
-	WEFT_A_GRACE_MS,	/* u32: daemon restart grace period */
-	WEFT_A_JSON,		/* string, <= WEFT_MGMT_MAX */
-	WEFT_A_MOUNT,		/* nest of WEFT_A_MNT_* */
+	WEFT_A_TIMEOUT_MS,	/* u32: per-request timeout, WEFT_SET_TIMEOUT_{MIN,MAX}_MS */
+	WEFT_A_GRACE_MS,	/* u32: daemon restart grace period, <= WEFT_SET_GRACE_MAX_MS */
+	WEFT_A_JSON,		/* string, <= WEFT_MGMT_MAX bytes before the NUL */
+	WEFT_A_MOUNT,		/* nest of WEFT_A_MNT_* (reply only) */
 	__WEFT_A_MAX
 };
 #define WEFT_A_MAX (__WEFT_A_MAX - 1)
@@ -54,7 +69,7 @@ enum weft_genl_channel_attr {
 	WEFT_A_CH_COMPLETED,	/* u64 */
 	WEFT_A_CH_REJECTED,	/* u64: bad completions */
 	WEFT_A_CH_TIMEDOUT,	/* u64 */
-	WEFT_A_CH_PAD,
+	WEFT_A_CH_PAD,		/* alignment padding for the u64s */
 	__WEFT_A_CH_MAX
 };
 #define WEFT_A_CH_MAX (__WEFT_A_CH_MAX - 1)

@@ -1,0 +1,473 @@
+#include "format.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include <weft_netlink.h>
+#include <weft_ring.h>
+
+namespace weft::cli {
+
+// ---- units ------------------------------------------------------------------
+
+std::string format_bytes(uint64_t bytes)
+{
+	static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
+	if (bytes < 1024)
+		return std::to_string(bytes) + " B";
+	double v = static_cast<double>(bytes) / 1024.0;
+	size_t u = 0;
+	while (v >= 1023.95 && u + 1 < std::size(units)) {
+		v /= 1024.0;
+		u++;
+	}
+	char buf[32];
+	std::snprintf(buf, sizeof(buf), "%.1f %s", v, units[u]);
+	return buf;
+}
+
+std::string format_ms(uint64_t ms)
+{
+	if (ms == 0)
+		return "0 s";
+	if (ms < 1000)
+		return std::to_string(ms) + " ms";
+	std::string s = std::to_string(ms / 1000);
+	uint64_t frac = ms % 1000;
+	if (frac) {
+		char buf[8];
+		std::snprintf(buf, sizeof(buf), ".%03u", static_cast<unsigned>(frac));
+		std::string f = buf;
+		while (f.back() == '0')
+			f.pop_back();
+		s += f;
+	}
+	return s + " s";
+}
+
+std::string format_percent(uint64_t used, uint64_t capacity)
+{
+	if (capacity == 0)
+		return "-";
+	double p = 100.0 * static_cast<double>(used) / static_cast<double>(capacity);
+	return std::to_string(static_cast<unsigned>(std::lround(std::min(p, 999.0)))) + "%";
+}
+
+namespace {
+
+std::string lower(std::string s)
+{
+	for (auto &c : s)
+		c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+	return s;
+}
+
+// a non-negative decimal ("12", "1.5"); the rest of s goes to unit
+std::optional<double> parse_number(const std::string &s, std::string &unit)
+{
+	size_t i = 0, digits = 0;
+	bool dot = false;
+	while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || (s[i] == '.' && !dot))) {
+		if (s[i] == '.')
+			dot = true;
+		else
+			digits++;
+		i++;
+	}
+	if (digits == 0 || i > 24)
+		return std::nullopt;
+	unit = lower(s.substr(i));
+	if (!unit.empty() && unit[0] == ' ')
+		unit.erase(0, 1);
+	return std::stod(s.substr(0, i));
+}
+
+} // namespace
+
+std::optional<uint64_t> parse_size(const std::string &s)
+{
+	std::string unit;
+	auto v = parse_number(s, unit);
+	if (!v)
+		return std::nullopt;
+	static const std::pair<const char *, double> units[] = {
+		{"", 1}, {"b", 1},
+		{"k", 0x1p10}, {"kib", 0x1p10}, {"kb", 1e3},
+		{"m", 0x1p20}, {"mib", 0x1p20}, {"mb", 1e6},
+		{"g", 0x1p30}, {"gib", 0x1p30}, {"gb", 1e9},
+		{"t", 0x1p40}, {"tib", 0x1p40}, {"tb", 1e12},
+		{"p", 0x1p50}, {"pib", 0x1p50}, {"pb", 1e15},
+	};
+	for (const auto &[name, mult] : units) {
+		if (unit == name) {
+			double bytes = *v * mult;
+			if (bytes >= 0x1p64 || bytes != std::floor(bytes))
+				return std::nullopt;
+			return static_cast<uint64_t>(bytes);
+		}
+	}
+	return std::nullopt;
+}
+
+std::optional<uint64_t> parse_duration_ms(const std::string &s)
+{
+	std::string unit;
+	auto v = parse_number(s, unit);
+	if (!v)
+		return std::nullopt;
+	double mult;
+	if (unit.empty() || unit == "s")
+		mult = 1000;
+	else if (unit == "ms")
+		mult = 1;
+	else if (unit == "m" || unit == "min")
+		mult = 60e3;
+	else if (unit == "h")
+		mult = 3600e3;
+	else
+		return std::nullopt;
+	double ms = *v * mult;
+	if (ms >= 0x1p63 || ms != std::floor(ms))
+		return std::nullopt;
+	return static_cast<uint64_t>(ms);
+}
+
+// ---- tables -----------------------------------------------------------------
+
+void Table::add_row(std::vector<std::string> cells)
+{
+	cells.resize(columns_.size());
+	rows_.push_back(std::move(cells));
+}
+
+std::string Table::render() const
+{
+	std::vector<size_t> width(columns_.size());
+	for (size_t c = 0; c < columns_.size(); c++) {
+		width[c] = columns_[c].title.size();
+		for (const auto &r : rows_)
+			width[c] = std::max(width[c], r[c].size());
+	}
+	std::string out;
+	auto line = [&](auto cell) {
+		std::string l;
+		for (size_t c = 0; c < columns_.size(); c++) {
+			const std::string &v = cell(c);
+			std::string pad(width[c] - v.size(), ' ');
+			if (c)
+				l += "  ";
+			l += columns_[c].align == Align::Right ? pad + v : v + pad;
+		}
+		while (!l.empty() && l.back() == ' ')
+			l.pop_back();
+		out += l + "\n";
+	};
+	line([&](size_t c) -> const std::string & { return columns_[c].title; });
+	for (const auto &r : rows_)
+		line([&](size_t c) -> const std::string & { return r[c]; });
+	return out;
+}
+
+std::string render_fields(const std::vector<std::pair<std::string, std::string>> &fields)
+{
+	size_t w = 0;
+	for (const auto &f : fields)
+		w = std::max(w, f.first.size() + 1);
+	std::string out;
+	for (const auto &[k, v] : fields) {
+		std::string l = k + ":" + std::string(w - k.size() - 1 + 2, ' ') + v;
+		while (!l.empty() && l.back() == ' ')
+			l.pop_back();
+		out += l + "\n";
+	}
+	return out;
+}
+
+// ---- version ----------------------------------------------------------------
+
+Json version_json(const ModuleVersion &module)
+{
+	return Json{
+		{"cli", {{"version", WEFT_VERSION}, {"genl_version", WEFT_GENL_VERSION}}},
+		{"module", {{"version", module.version}, {"abi_version", module.abi_version}}},
+	};
+}
+
+std::string version_text(const ModuleVersion &module)
+{
+	return render_fields({
+		{"CLI", std::string("weft ") + WEFT_VERSION},
+		{"Module", "weft.ko " + module.version},
+		{"Ring ABI", std::to_string(module.abi_version)},
+	});
+}
+
+// ---- local status -------------------------------------------------------------
+
+Json channel_json(const ChannelInfo &c)
+{
+	return Json{
+		{"name", c.name},
+		{"state", c.state},
+		{"queues", c.queues},
+		{"queue_depth", c.queue_depth},
+		{"max_io_bytes", c.max_io_bytes},
+		{"timeout_ms", c.timeout_ms},
+		{"grace_ms", c.grace_ms},
+		{"mounts", c.mounts},
+		{"submitted", c.submitted},
+		{"completed", c.completed},
+		{"rejected", c.rejected},
+		{"timed_out", c.timed_out},
+	};
+}
+
+Json mount_json(const MountInfo &m)
+{
+	return Json{{"channel", m.channel}, {"filesystem", m.filesystem}, {"options", m.options}};
+}
+
+Json local_status_json(const ModuleVersion &module, const std::vector<ChannelInfo> &channels,
+		       const std::vector<MountInfo> &mounts)
+{
+	Json ch = Json::array(), mn = Json::array();
+	for (const auto &c : channels)
+		ch.push_back(channel_json(c));
+	for (const auto &m : mounts)
+		mn.push_back(mount_json(m));
+	return Json{
+		{"module", {{"version", module.version}, {"abi_version", module.abi_version}}},
+		{"channels", ch},
+		{"mounts", mn},
+	};
+}
+
+std::string local_status_text(const ModuleVersion &module, const std::vector<ChannelInfo> &channels,
+			      const std::vector<MountInfo> &mounts)
+{
+	using A = Table::Align;
+	std::string out = render_fields({{"Module", "weft.ko " + module.version + " (ring ABI " +
+							    std::to_string(module.abi_version) + ")"}});
+	out += "\nCHANNELS\n";
+	if (channels.empty()) {
+		out += "none (no weftd attached)\n";
+	} else {
+		Table t({{"NAME"}, {"STATE"}, {"QUEUES", A::Right}, {"DEPTH", A::Right},
+			 {"MAX I/O", A::Right}, {"TIMEOUT", A::Right}, {"GRACE", A::Right},
+			 {"MOUNTS", A::Right}, {"SUBMITTED", A::Right}, {"COMPLETED", A::Right},
+			 {"REJECTED", A::Right}, {"TIMED OUT", A::Right}});
+		for (const auto &c : channels)
+			t.add_row({c.name, c.state, std::to_string(c.queues), std::to_string(c.queue_depth),
+				   format_bytes(c.max_io_bytes), format_ms(c.timeout_ms),
+				   format_ms(c.grace_ms), std::to_string(c.mounts),
+				   std::to_string(c.submitted), std::to_string(c.completed),
+				   std::to_string(c.rejected), std::to_string(c.timed_out)});
+		out += t.render();
+	}
+	out += "\nMOUNTS\n";
+	if (mounts.empty()) {
+		out += "none\n";
+	} else {
+		Table t({{"CHANNEL"}, {"FILE SYSTEM"}, {"OPTIONS"}});
+		for (const auto &m : mounts)
+			t.add_row({m.channel, m.filesystem, m.options});
+		out += t.render();
+	}
+	return out;
+}
+
+Json local_set_json(const std::string &channel, uint32_t timeout_ms, uint32_t grace_ms)
+{
+	return Json{{"channel", channel}, {"timeout_ms", timeout_ms}, {"grace_ms", grace_ms}};
+}
+
+std::string local_set_text(const std::string &channel, uint32_t timeout_ms, uint32_t grace_ms)
+{
+	return "channel " + channel + ": timeout " + format_ms(timeout_ms) + ", grace " +
+	       format_ms(grace_ms) + "\n";
+}
+
+// ---- relayed results ------------------------------------------------------------
+
+namespace {
+
+// a JSON value for a table cell or a field: *_bytes as sizes, *_ms as times
+std::string cell(const std::string &key, const Json &v)
+{
+	if (v.is_null())
+		return "-";
+	if (v.is_string())
+		return v.get<std::string>();
+	if (v.is_boolean())
+		return v.get<bool>() ? "yes" : "no";
+	if (v.is_number_unsigned() || (v.is_number_integer() && v.get<int64_t>() >= 0)) {
+		uint64_t n = v.get<uint64_t>();
+		auto ends = [&](const char *suf) {
+			std::string s = suf;
+			return key.size() >= s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0;
+		};
+		if (ends("_bytes") || key == "capacity" || key == "size")
+			return format_bytes(n);
+		if (ends("_ms"))
+			return format_ms(n);
+		return std::to_string(n);
+	}
+	if (v.is_number())
+		return v.dump();
+	if (v.is_array() && std::all_of(v.begin(), v.end(), [](const Json &e) { return e.is_string(); })) {
+		std::string s;
+		for (const auto &e : v)
+			s += (s.empty() ? "" : ", ") + e.get<std::string>();
+		return s.empty() ? "-" : s;
+	}
+	return v.dump();
+}
+
+enum class Case { Upper, Capital, Lower };
+
+// "capacity_bytes" -> "CAPACITY" / "Capacity" / "capacity"; "_" -> " "
+std::string title(std::string key, Case mode)
+{
+	for (const char *suf : {"_bytes", "_ms"}) {
+		std::string s = suf;
+		if (key.size() > s.size() && key.compare(key.size() - s.size(), s.size(), s) == 0)
+			key.erase(key.size() - s.size());
+	}
+	for (auto &c : key) {
+		if (c == '_')
+			c = ' ';
+		else if (mode == Case::Upper)
+			c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+	}
+	if (mode == Case::Capital && !key.empty())
+		key[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(key[0])));
+	return key;
+}
+
+bool is_object_array(const Json &v)
+{
+	return v.is_array() && !v.empty() &&
+	       std::all_of(v.begin(), v.end(), [](const Json &e) { return e.is_object(); });
+}
+
+std::string object_table(const Json &rows)
+{
+	std::vector<std::string> keys;
+	for (const auto &r : rows)
+		for (const auto &[k, _] : r.items())
+			if (std::find(keys.begin(), keys.end(), k) == keys.end())
+				keys.push_back(k);
+	std::vector<Table::Column> cols;
+	for (const auto &k : keys) {
+		bool numeric = std::all_of(rows.begin(), rows.end(), [&](const Json &r) {
+			return !r.contains(k) || r[k].is_number();
+		});
+		cols.push_back({title(k, Case::Upper), numeric ? Table::Align::Right : Table::Align::Left});
+	}
+	Table t(cols);
+	for (const auto &r : rows) {
+		std::vector<std::string> cells;
+		for (const auto &k : keys)
+			cells.push_back(r.contains(k) ? cell(k, r[k]) : "-");
+		t.add_row(cells);
+	}
+	return t.render();
+}
+
+std::string str(const Json &obj, const char *key, const char *dflt = "-")
+{
+	if (!obj.is_object() || !obj.contains(key) || obj[key].is_null())
+		return dflt;
+	return cell(key, obj[key]);
+}
+
+uint64_t u64(const Json &obj, const char *key)
+{
+	if (!obj.is_object() || !obj.contains(key) || !obj[key].is_number_unsigned())
+		return 0;
+	return obj[key].get<uint64_t>();
+}
+
+} // namespace
+
+std::string generic_text(const Json &result)
+{
+	if (result.is_null())
+		return "ok\n";
+	if (is_object_array(result))
+		return object_table(result);
+	if (result.is_array() && result.empty())
+		return "none\n";
+	if (!result.is_object())
+		return cell("", result) + "\n";
+	std::vector<std::pair<std::string, std::string>> fields;
+	std::string tables;
+	for (const auto &[k, v] : result.items()) {
+		if (is_object_array(v))
+			tables += "\n" + title(k, Case::Upper) + "\n" + object_table(v);
+		else if (v.is_object())
+			for (const auto &[k2, v2] : v.items())
+				fields.emplace_back(title(k, Case::Capital) + " " + title(k2, Case::Lower),
+						    cell(k2, v2));
+		else
+			fields.emplace_back(title(k, Case::Capital), cell(k, v));
+	}
+	std::string out = fields.empty() ? "" : render_fields(fields);
+	if (out.empty() && !tables.empty())
+		tables.erase(0, 1);
+	return out + tables;
+}
+
+std::string status_text(const Json &r)
+{
+	const Json empty = Json::object();
+	const Json &d = r.is_object() && r.contains("daemon") ? r["daemon"] : empty;
+	const Json &c = r.is_object() && r.contains("cluster") ? r["cluster"] : empty;
+	const Json &red = r.is_object() && r.contains("redundancy") ? r["redundancy"] : empty;
+
+	std::string daemon = str(d, "name") + " (weftd " + str(d, "version") + ", pid " + str(d, "pid") + ")";
+	std::string hosts;
+	if (c.is_object() && c.contains("hosts")) {
+		const Json &h = c["hosts"];
+		size_t n = h.is_array() ? h.size() : (h.is_number_unsigned() ? h.get<uint64_t>() : 0);
+		hosts = ", " + std::to_string(n) + (n == 1 ? " host" : " hosts");
+	}
+	std::string out = render_fields({
+		{"Daemon", daemon},
+		{"Data dir", str(d, "data_dir")},
+		{"Queues", str(d, "queues") + " x " + str(d, "queue_depth")},
+		{"Cluster", str(c, "mode") + hosts},
+		{"Redundancy", str(red, "state")},
+	});
+
+	out += "\nFILE SYSTEMS\n";
+	const Json fss = r.is_object() && r.contains("filesystems") ? r["filesystems"] : Json::array();
+	if (!fss.is_array() || fss.empty()) {
+		out += "none\n";
+	} else {
+		using A = Table::Align;
+		Table t({{"NAME"}, {"REPLICATION", A::Right}, {"CAPACITY", A::Right}, {"USED", A::Right},
+			 {"USE%", A::Right}, {"FILES", A::Right}});
+		for (const auto &fs : fss) {
+			uint64_t cap = u64(fs, "capacity_bytes"), used = u64(fs, "used_bytes");
+			t.add_row({str(fs, "name"), str(fs, "replication"), format_bytes(cap),
+				   format_bytes(used), format_percent(used, cap), str(fs, "files")});
+		}
+		out += t.render();
+	}
+
+	out += "\nDRIVES\n";
+	const Json drives = r.is_object() && r.contains("drives") ? r["drives"] : Json::array();
+	if (is_object_array(drives))
+		out += object_table(drives);
+	else if (drives.is_array() && drives.empty())
+		out += "none\n";
+	else
+		out += cell("drives", drives) + "\n";
+	return out;
+}
+
+} // namespace weft::cli

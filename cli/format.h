@@ -1,0 +1,76 @@
+// Output formatting, kept apart from the commands: units, aligned tables,
+// and for every command its JSON document (stable field names) and its
+// human rendering.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "control.h"
+
+namespace weft::cli {
+
+using Json = nlohmann::ordered_json;
+
+// ---- units ----------------------------------------------------------------
+// 0 B, 512 B, 1.0 KiB, 1.5 GiB, 16.0 EiB
+std::string format_bytes(uint64_t bytes);
+// 0 s, 250 ms, 1.5 s, 30 s
+std::string format_ms(uint64_t ms);
+// 15%, from used / capacity ("-" when capacity is 0)
+std::string format_percent(uint64_t used, uint64_t capacity);
+
+// "10GiB", "10G" (= GiB), "10GB" (= 10^9), "4096", "1.5T"; nullopt when bad
+std::optional<uint64_t> parse_size(const std::string &s);
+// seconds with an optional unit: "30", "1.5", "500ms", "2m", "1h"; in ms
+std::optional<uint64_t> parse_duration_ms(const std::string &s);
+
+// ---- tables ---------------------------------------------------------------
+class Table {
+public:
+	enum class Align { Left, Right };
+	struct Column {
+		std::string title;
+		Align align = Align::Left;
+	};
+	explicit Table(std::vector<Column> columns) : columns_(std::move(columns)) {}
+	void add_row(std::vector<std::string> cells);
+	bool empty() const { return rows_.empty(); }
+	// header line, then one line per row; columns two spaces apart, no
+	// trailing blanks
+	std::string render() const;
+
+private:
+	std::vector<Column> columns_;
+	std::vector<std::vector<std::string>> rows_;
+};
+
+// "Key:   value" lines, values aligned
+std::string render_fields(const std::vector<std::pair<std::string, std::string>> &fields);
+
+// ---- documents --------------------------------------------------------------
+Json version_json(const ModuleVersion &module);
+std::string version_text(const ModuleVersion &module);
+
+Json channel_json(const ChannelInfo &c);
+Json mount_json(const MountInfo &m);
+Json local_status_json(const ModuleVersion &module, const std::vector<ChannelInfo> &channels,
+		       const std::vector<MountInfo> &mounts);
+std::string local_status_text(const ModuleVersion &module, const std::vector<ChannelInfo> &channels,
+			      const std::vector<MountInfo> &mounts);
+
+Json local_set_json(const std::string &channel, uint32_t timeout_ms, uint32_t grace_ms);
+std::string local_set_text(const std::string &channel, uint32_t timeout_ms, uint32_t grace_ms);
+
+// `weft status`: weftd's "status" result
+std::string status_text(const Json &result);
+
+// Any other relayed result: an array of objects as a table, an object as
+// fields (nested arrays of objects as titled tables), a scalar as is.
+std::string generic_text(const Json &result);
+
+} // namespace weft::cli
