@@ -49,6 +49,8 @@ install: kmod userspace
 	install -D -m 0755 $(BUILD)/weftd $(DESTDIR)/usr/sbin/weftd
 	install -D -m 0755 $(BUILD)/weft $(DESTDIR)/usr/bin/weft
 	install -D -m 0755 $(BUILD)/mount.weft $(DESTDIR)/sbin/mount.weft
+	install -D -m 0644 docs/weft.8 $(DESTDIR)/usr/share/man/man8/weft.8
+	install -D -m 0644 cli/weft.bash-completion $(DESTDIR)/usr/share/bash-completion/completions/weft
 
 sparse:
 	@$(KREL) && WEFT_KBUILD_FLAGS="C=2 W=1" scripts/build-kmod.sh "$$k" "$$d"
