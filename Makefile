@@ -32,7 +32,7 @@ userspace:
 	@cmake -S . -B $(CMAKE_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 	@$(MAKE) --no-print-directory -s -C $(CMAKE_BUILD) -j$(JOBS)
 	@find $(CMAKE_BUILD)/daemon $(CMAKE_BUILD)/cli $(CMAKE_BUILD)/bench $(CMAKE_BUILD)/tests/tools \
-		-maxdepth 1 -type f -perm -u+x -exec cp {} $(BUILD)/ \;
+		-maxdepth 1 -type f -perm -u+x -exec install -m 0755 {} $(BUILD)/ \;
 
 check: deps kmod-vm userspace
 	@scripts/check.sh

@@ -8,6 +8,70 @@
 #ifndef _WEFT_COMPAT_H
 #define _WEFT_COMPAT_H
 
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/stat.h>
+
 #include "weft_config.h"
+
+/*
+ * 6.3+: inode operations take struct mnt_idmap; before, a user_namespace.
+ * Either way weft only passes it through to the generic helpers.
+ */
+#ifdef WEFT_HAVE_MNT_IDMAP
+#define WEFT_IDMAP_ARG struct mnt_idmap *idmap
+#else
+#define WEFT_IDMAP_ARG struct user_namespace *idmap
+#endif
+
+/* 6.6+: generic_fillattr() takes the statx request mask. */
+static inline void weft_generic_fillattr(WEFT_IDMAP_ARG, u32 request_mask,
+					 struct inode *inode, struct kstat *stat)
+{
+#ifdef WEFT_HAVE_GENERIC_FILLATTR_MASK
+	generic_fillattr(idmap, request_mask, inode, stat);
+#else
+	generic_fillattr(idmap, inode, stat);
+#endif
+}
+
+/* 6.6+ (and Debian's 6.1): i_ctime behind accessors. */
+static inline void weft_inode_set_ctime(struct inode *inode, struct timespec64 ts)
+{
+#ifdef WEFT_HAVE_INODE_SET_CTIME
+	inode_set_ctime_to_ts(inode, ts);
+#else
+	inode->i_ctime = ts;
+#endif
+}
+
+/* 6.7+: i_atime and i_mtime are private. */
+static inline void weft_inode_set_mtime(struct inode *inode, struct timespec64 ts)
+{
+#ifdef WEFT_HAVE_INODE_TIMESTAMP_ACCESSORS
+	inode_set_mtime_to_ts(inode, ts);
+#else
+	inode->i_mtime = ts;
+#endif
+}
+
+static inline void weft_inode_set_atime(struct inode *inode, struct timespec64 ts)
+{
+#ifdef WEFT_HAVE_INODE_TIMESTAMP_ACCESSORS
+	inode_set_atime_to_ts(inode, ts);
+#else
+	inode->i_atime = ts;
+#endif
+}
+
+/* 6.3+: vm_flags may only change through vm_flags_set(). */
+static inline void weft_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+#ifdef WEFT_HAVE_VM_FLAGS_SET
+	vm_flags_set(vma, flags);
+#else
+	vma->vm_flags |= flags;
+#endif
+}
 
 #endif /* _WEFT_COMPAT_H */

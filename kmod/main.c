@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * weft.ko: module init and exit.  Registration order is device, netlink
- * family, file system type; teardown is the reverse.
+ * weft.ko: module init and exit.  Registration order is inode cache, device,
+ * netlink family, file system type; teardown is the reverse, then channels
+ * still waiting in a grace period (no daemon, no mount) are freed.
  */
 #include <linux/module.h>
 
@@ -11,9 +12,12 @@ static int __init weft_init(void)
 {
 	int err;
 
-	err = misc_register(&weft_miscdev);
+	err = weft_fs_init();
 	if (err)
 		return err;
+	err = misc_register(&weft_miscdev);
+	if (err)
+		goto out_fs;
 	err = weft_netlink_init();
 	if (err)
 		goto out_misc;
@@ -27,6 +31,8 @@ out_netlink:
 	weft_netlink_exit();
 out_misc:
 	misc_deregister(&weft_miscdev);
+out_fs:
+	weft_fs_exit();
 	return err;
 }
 
@@ -35,6 +41,8 @@ static void __exit weft_exit(void)
 	unregister_filesystem(&weft_fs_type);
 	weft_netlink_exit();
 	misc_deregister(&weft_miscdev);
+	weft_chan_exit();	/* channels left waiting in their grace period */
+	weft_fs_exit();
 }
 
 module_init(weft_init);

@@ -3,14 +3,24 @@
  * weft.ko internal interfaces.  One file per concern, as in fs/fuse:
  *   main.c     module init/exit
  *   dev.c      /dev/weft: attach, mmap, enter (the daemon's side of the ring)
+ *   chan.c     channel registry: one per daemon name, outlives its daemon
+ *              by the grace period; control-plane entry points
+ *   req.c      request lifecycle: slots, SQ publish, CQ reap and validation
+ *   region.c   the shared region: NUMA-local pages per queue, mmap
  *   netlink.c  the `weft` generic-netlink family
- *   inode.c    file system type, super block, inodes
+ *   inode.c    file system type, mount, super block, inodes, getattr
+ *   dir.c      lookup, d_revalidate, readdir
  */
 #ifndef _WEFT_H
 #define _WEFT_H
 
 #include <linux/fs.h>
+#include <linux/kref.h>
+#include <linux/list.h>
 #include <linux/miscdevice.h>
+#include <linux/mutex.h>
+#include <linux/wait.h>
+#include <linux/workqueue.h>
 
 #include "compat.h"
 #include "weft_ring.h"
@@ -20,11 +30,225 @@
 #define WEFT_MODULE_VERSION "unknown"
 #endif
 
+#define WEFT_SUPER_MAGIC	0x57454654	/* "WEFT" */
+#define WEFT_DEFAULT_TIMEOUT_MS	60000u
+#define WEFT_MAX_TIMEOUT_MS	(24u * 3600 * 1000)
+#define WEFT_MAX_GRACE_MS	(24u * 3600 * 1000)
+/* largest region one daemon may map: depth * max_io * queues adds up fast */
+#define WEFT_REGION_MAX		(1ull << 30)
+/* longest busy-poll WEFT_IOC_ENTER honours */
+#define WEFT_MAX_SPIN_US	1000u
+
 /* dev.c */
 extern struct miscdevice weft_miscdev;
 
 /* inode.c */
 extern struct file_system_type weft_fs_type;
+
+/* ------------------------------------------------------------------ */
+/* channels and queues (chan.c, req.c)                                 */
+
+enum weft_chan_state {
+	WEFT_CHAN_ATTACHED,	/* a daemon is attached */
+	WEFT_CHAN_WAITING,	/* daemon gone, within the grace period */
+	WEFT_CHAN_DEAD,		/* every request fails with ENOTCONN */
+};
+
+enum weft_slot_state {
+	WEFT_SLOT_FREE,
+	WEFT_SLOT_RESERVED,	/* owned by a request not (yet, or no longer) published */
+	WEFT_SLOT_INFLIGHT,	/* published; the daemon owns the data buffer */
+	WEFT_SLOT_ZOMBIE,	/* published, caller gone: kept until completed */
+};
+
+struct weft_req;
+struct weft_mount_info;
+
+struct weft_slot {
+	struct weft_req *req;	/* NULL unless RESERVED or INFLIGHT */
+	u32 gen;
+	u8 state;
+};
+
+/*
+ * One queue: a submission ring, a completion ring and depth slots.  The
+ * ring pointers point into the current daemon's region and are NULL while
+ * no daemon is attached.  Everything is protected by lock; nr_free and
+ * sq_tail are also read locklessly by wait conditions.
+ */
+struct weft_queue {
+	struct mutex lock;
+	struct weft_chan *chan;
+	u32 idx;
+	struct weft_queue_ctl *ctl;
+	struct weft_sqe *sq;
+	struct weft_cqe *cq;
+	u8 *data;
+	u32 sq_tail;		/* kernel's copy: never read back from ctl */
+	u32 sq_head;		/* last validated daemon sq_head */
+	u32 cq_head;		/* kernel's copy */
+	u32 nr_free;
+	u16 *free;		/* stack of free tags */
+	struct weft_slot *slots;
+	struct list_head pending;	/* RESERVED requests waiting for the SQ */
+	wait_queue_head_t slot_wq;	/* callers waiting for a free slot */
+	wait_queue_head_t daemon_wq;	/* daemon waiting in ENTER for SQ entries */
+};
+
+struct weft_daemon;
+
+struct weft_chan {
+	struct kref kref;
+	struct list_head node;		/* weft_chans, while registered */
+	bool registered;
+	char name[WEFT_NAME_MAX];
+	int state;			/* enum weft_chan_state; written under weft_chan_mutex */
+	struct weft_daemon *daemon;
+	u32 nr_queues, depth, max_io;
+	struct weft_queue *queues;
+	u32 timeout_ms, grace_ms;
+	unsigned int mounts;
+	atomic64_t unique;
+	atomic64_t submitted, completed, rejected, timedout;
+	struct delayed_work grace_work;
+	unsigned long grace_deadline;	/* jiffies, while WAITING */
+};
+
+/* The region shared with one daemon (region.c). */
+struct weft_region {
+	size_t size;
+	unsigned long nr_pages;
+	struct page **pages;	/* in region order */
+	void *hdr;		/* kernel view of the header page */
+	u32 nr_queues;
+	void **qbase;		/* kernel view of each queue */
+};
+
+/* The daemon's open /dev/weft. */
+struct weft_daemon {
+	struct mutex lock;
+	struct weft_chan *chan;	/* set once attached */
+	struct weft_region *region;
+};
+
+extern struct mutex weft_chan_mutex;
+
+/* chan.c */
+u64 weft_queue_stride(u32 depth, u32 max_io);
+struct weft_chan *weft_chan_find_get(const char *name, int *nr_attached);
+void weft_chan_put(struct weft_chan *chan);
+int weft_chan_attach(struct weft_daemon *d, struct weft_attach *at);
+void weft_chan_detach(struct weft_daemon *d);
+int weft_chan_set_timeouts(struct weft_chan *chan, const u32 *timeout_ms, const u32 *grace_ms);
+void weft_chan_exit(void);
+
+/*
+ * A request.  The caller owns it (often on its stack) and the buffers it
+ * points to; req.c guarantees that once weft_req_send() returns no one
+ * references it any more.
+ */
+struct weft_req {
+	/* in: opcode, nodeid, fh, u set by the caller; the rest by req.c */
+	struct weft_sqe sqe;
+	const void *in;
+	u32 in_len;
+	void *out;		/* kernel buffer of out_max bytes */
+	u32 out_max;
+	unsigned int flags;	/* WEFT_REQF_* */
+	/* out */
+	int result;
+	u32 out_len;
+	/* private to req.c, under q->lock */
+	struct weft_queue *q;
+	struct list_head list;
+	int state;
+	wait_queue_head_t wq;
+};
+
+#define WEFT_REQF_NOGRACE	(1u << 0)	/* fail at once if no daemon attached */
+
+enum weft_req_state {
+	WEFT_REQ_NEW,
+	WEFT_REQ_PENDING,
+	WEFT_REQ_INFLIGHT,
+	WEFT_REQ_DONE,
+};
+
+/* region.c */
+struct weft_region *weft_region_alloc(const struct weft_region_header *h);
+void weft_region_free(struct weft_region *r);
+int weft_region_mmap(struct weft_region *r, struct vm_area_struct *vma);
+
+/* req.c */
+void weft_req_init(struct weft_req *req, u32 opcode, u64 nodeid);
+int weft_req_send(struct weft_chan *chan, struct weft_req *req);
+int weft_queues_alloc(struct weft_chan *chan);
+void weft_queues_free(struct weft_chan *chan);
+u32 weft_queue_connect(struct weft_queue *q, u8 *base, const struct weft_region_header *h);
+void weft_queue_disconnect(struct weft_queue *q, bool fail);
+void weft_queue_reap(struct weft_queue *q, u32 *reaped, u32 *rejected);
+u32 weft_queue_available(struct weft_queue *q, u32 *rejected);
+bool weft_attr_valid(const struct weft_attr *a);
+int weft_dirent_next(const void *buf, u32 len, u32 *pos, const struct weft_dirent **de);
+
+/* ------------------------------------------------------------------ */
+/* file system (inode.c, dir.c)                                        */
+
+struct weft_sb {
+	struct weft_chan *chan;
+	struct list_head node;		/* weft_mounts */
+	char fsname[WEFT_FSNAME_MAX];
+	u64 root_nodeid;
+	u32 attr_timeout, entry_timeout, negative_timeout;	/* seconds */
+	u32 timeout, grace;		/* seconds, when set (mount options) */
+	unsigned int set;		/* WEFT_OPT_* given at mount */
+};
+
+#define WEFT_OPT_TIMEOUT	(1u << 0)
+#define WEFT_OPT_GRACE		(1u << 1)
+
+struct weft_inode {
+	struct inode vfs_inode;
+	u64 nodeid;
+	unsigned long attr_expires;	/* jiffies */
+	spinlock_t lock;		/* attribute updates */
+};
+
+static inline struct weft_inode *WEFT_I(const struct inode *inode)
+{
+	return container_of(inode, struct weft_inode, vfs_inode);
+}
+
+static inline struct weft_sb *WEFT_SB(const struct super_block *sb)
+{
+	return sb->s_fs_info;
+}
+
+static inline u64 weft_nodeid(const struct inode *inode)
+{
+	return WEFT_I(inode)->nodeid;
+}
+
+/* inode.c */
+int weft_fs_init(void);
+void weft_fs_exit(void);
+struct inode *weft_iget(struct super_block *sb, u64 nodeid,
+			const struct weft_attr *attr, u64 attr_valid_ns);
+void weft_update_attr(struct inode *inode, const struct weft_attr *attr, u64 attr_valid_ns);
+unsigned long weft_expiry(u64 valid_ns, u32 cap_s);
+int weft_send(struct inode *inode, struct weft_req *req);
+int weft_mount_options(struct weft_sb *sbi, char *buf, size_t len);
+int weft_mount_list_locked(int (*fn)(const struct weft_mount_info *info, void *arg), void *arg);
+extern const struct inode_operations weft_file_inode_operations;
+extern const struct inode_operations weft_symlink_inode_operations;
+extern const struct inode_operations weft_special_inode_operations;
+int weft_getattr(WEFT_IDMAP_ARG, const struct path *path, struct kstat *stat,
+		 u32 request_mask, unsigned int flags);
+
+/* dir.c */
+extern const struct inode_operations weft_dir_inode_operations;
+extern const struct file_operations weft_dir_operations;
+extern const struct dentry_operations weft_dentry_operations;
 
 /*
  * Channel registry (chan.c), for the control plane (netlink.c).  A channel
@@ -44,7 +268,10 @@ struct weft_mount_info {
 	char options[256];
 };
 
-/* Call fn for each channel / mount until it returns non-zero; returns that. */
+/*
+ * Call fn for each channel / mount until it returns non-zero; returns that.
+ * fn runs under the registry mutex: it must not call back into weft_chan_*.
+ */
 int weft_chan_list(int (*fn)(const struct weft_chan_info *info, void *arg), void *arg);
 int weft_mount_list(int (*fn)(const struct weft_mount_info *info, void *arg), void *arg);
 /* Set per-request timeout and/or grace period; NULL leaves one unchanged. */

@@ -1,0 +1,46 @@
+// FsHandlers: the file system opcodes of the first slice -- MOUNT, UMOUNT,
+// LOOKUP, FORGET, GETATTR, STATFS, READDIR -- answered from a MetadataStore
+// (namespace) and statvfs of the data directory (space).
+#ifndef WEFT_DAEMON_FS_HANDLERS_H
+#define WEFT_DAEMON_FS_HANDLERS_H
+
+#include <string>
+
+#include "dispatcher.h"
+#include "metadata_store.h"
+
+namespace weft {
+
+struct FsHandlerOptions {
+	std::string data_dir;			// STATFS reports its file system
+	uint64_t attr_valid_ns = 1000000000;	// kernel attribute cache time
+	uint64_t entry_valid_ns = 1000000000;	// kernel dentry cache time
+};
+
+class FsHandlers {
+public:
+	FsHandlers(MetadataStore &store, FsHandlerOptions options)
+		: store_(store), options_(std::move(options)) {}
+
+	// Registers every opcode this class answers.  *this must outlive d.
+	void register_with(Dispatcher &d);
+
+	Reply mount(const Request &req);
+	Reply lookup(const Request &req);
+	Reply getattr(const Request &req);
+	Reply statfs(const Request &req);
+	Reply readdir(const Request &req);
+
+private:
+	weft_entry_out entry_out(const InodeAttr &attr) const;
+
+	MetadataStore &store_;
+	FsHandlerOptions options_;
+};
+
+// The ABI's weft_attr for an inode.
+weft_attr to_wire(const InodeAttr &a);
+
+}  // namespace weft
+
+#endif

@@ -1,0 +1,74 @@
+// QueueWorker: the loop one thread runs for one queue.
+//
+//   loop {
+//     take every published SQE (copy out, release sq_head)
+//     dispatch each, put its CQE; publish cq_tail (release) once per batch
+//     set SLEEPING; ENTER(WAIT) commits the CQ and sleeps; clear SLEEPING
+//   }
+//
+// It returns an error when the kernel marks the queue WEFT_QKF_DEAD or an
+// ENTER fails with anything but EINTR/EAGAIN/ETIMEDOUT.
+// On stop it drains: requests already published are answered, and a last
+// ENTER without WAIT hands their completions to the kernel.
+#ifndef WEFT_DAEMON_QUEUE_WORKER_H
+#define WEFT_DAEMON_QUEUE_WORKER_H
+
+#include <atomic>
+#include <cstdint>
+#include <vector>
+
+#include "dispatcher.h"
+#include "queue_rings.h"
+#include "region_layout.h"
+#include "ring_transport.h"
+
+namespace weft {
+
+struct WorkerOptions {
+	uint32_t spin_us = 0;		// kernel busy-poll before sleeping
+	uint32_t timeout_ms = 1000;	// max sleep: bounds how late a stop is seen
+};
+
+struct WorkerStats {
+	std::atomic<uint64_t> requests{0};
+	std::atomic<uint64_t> batches{0};
+	std::atomic<uint64_t> enters{0};
+	std::atomic<uint64_t> bad_tags{0};	// SQEs with tag >= depth: dropped
+	std::atomic<uint64_t> rejected{0};	// CQEs the kernel said it rejected
+};
+
+class QueueWorker {
+public:
+	QueueWorker(uint32_t queue, const QueueView &view, RingTransport &transport,
+		    const Dispatcher &dispatcher, const std::atomic<bool> &stopping,
+		    WorkerOptions options);
+
+	// Runs until stopping is set (then drains) or the transport fails.
+	Status run();
+
+	const WorkerStats &stats() const { return stats_; }
+
+private:
+	// Answers every published SQE; returns how many.
+	Result<uint32_t> serve_batch();
+	// Makes room in the CQ by letting the kernel reap it.
+	Status wait_for_cq_room();
+	Result<EnterResult> enter(bool wait);
+	void set_sleeping(bool sleeping);
+	uint32_t kernel_flags() const;
+
+	const uint32_t queue_;
+	const QueueView view_;
+	RingTransport &transport_;
+	const Dispatcher &dispatcher_;
+	const std::atomic<bool> &stopping_;
+	const WorkerOptions options_;
+	SubmissionRing sq_;
+	CompletionRing cq_;
+	std::vector<weft_sqe> batch_;
+	WorkerStats stats_;
+};
+
+}  // namespace weft
+
+#endif
