@@ -1,0 +1,167 @@
+#include "chunk_record.h"
+
+#include <cstring>
+
+#include "byte_order.h"
+
+namespace weft::storage {
+namespace {
+
+constexpr uint8_t kChunkRecordVersion = 1;
+constexpr uint8_t kIntentVersion = 1;
+constexpr uint8_t kDriveRecordVersion = 1;
+
+// Bounds-checked cursor over a value.
+class Reader {
+public:
+	explicit Reader(std::string_view in) : in_(in) {}
+
+	template <typename T>
+	bool get(T &out)
+	{
+		if (in_.size() - pos_ < sizeof(T))
+			return false;
+		out = get_le<T>(reinterpret_cast<const std::byte *>(in_.data() + pos_));
+		pos_ += sizeof(T);
+		return true;
+	}
+	bool bytes(void *out, size_t n)
+	{
+		if (in_.size() - pos_ < n)
+			return false;
+		std::memcpy(out, in_.data() + pos_, n);
+		pos_ += n;
+		return true;
+	}
+	bool done() const { return pos_ == in_.size(); }
+
+private:
+	std::string_view in_;
+	size_t pos_ = 0;
+};
+
+Error corrupt(const char *what)
+{
+	return make_error(EUCLEAN, std::string("corrupt ") + what);
+}
+
+}  // namespace
+
+std::string ChunkRecord::encode() const
+{
+	std::string s;
+	s.reserve(16 + replicas.size() * 20 + blocks / 8 + 1 + blocks * 4);
+	append_le<uint8_t>(s, kChunkRecordVersion);
+	append_le<uint32_t>(s, blocks);
+	append_le<uint64_t>(s, generation);
+	append_le<uint8_t>(s, static_cast<uint8_t>(replicas.size()));
+	for (const Replica &r : replicas) {
+		append_le<uint32_t>(s, r.drive);
+		append_le<uint64_t>(s, r.start_block);
+		append_le<uint64_t>(s, r.generation);
+	}
+	for (uint32_t i = 0; i < blocks; i += 8) {
+		uint8_t bits = 0;
+		for (uint32_t j = 0; j < 8 && i + j < blocks; j++)
+			bits |= static_cast<uint8_t>(written[i + j]) << j;
+		append_le<uint8_t>(s, bits);
+	}
+	for (uint32_t crc : crcs)
+		append_le<uint32_t>(s, crc);
+	return s;
+}
+
+Result<ChunkRecord> ChunkRecord::decode(std::string_view in)
+{
+	Reader r(in);
+	ChunkRecord rec;
+	uint8_t version = 0, nreplicas = 0;
+	if (!r.get(version) || version != kChunkRecordVersion || !r.get(rec.blocks) ||
+	    !r.get(rec.generation) || !r.get(nreplicas))
+		return corrupt("chunk record header");
+	rec.replicas.resize(nreplicas);
+	for (Replica &rep : rec.replicas)
+		if (!r.get(rep.drive) || !r.get(rep.start_block) || !r.get(rep.generation))
+			return corrupt("chunk record replica");
+	rec.written.resize(rec.blocks);
+	for (uint32_t i = 0; i < rec.blocks; i += 8) {
+		uint8_t bits = 0;
+		if (!r.get(bits))
+			return corrupt("chunk record bitmap");
+		for (uint32_t j = 0; j < 8 && i + j < rec.blocks; j++)
+			rec.written[i + j] = (bits >> j) & 1;
+	}
+	rec.crcs.resize(rec.blocks);
+	for (uint32_t &crc : rec.crcs)
+		if (!r.get(crc))
+			return corrupt("chunk record checksums");
+	if (!r.done())
+		return corrupt("chunk record length");
+	return rec;
+}
+
+std::string WriteIntent::encode() const
+{
+	std::string s;
+	append_le<uint8_t>(s, kIntentVersion);
+	append_le<uint32_t>(s, first_block);
+	append_le<uint32_t>(s, static_cast<uint32_t>(crcs.size()));
+	for (uint32_t crc : crcs)
+		append_le<uint32_t>(s, crc);
+	return s;
+}
+
+Result<WriteIntent> WriteIntent::decode(std::string_view in)
+{
+	Reader r(in);
+	WriteIntent w;
+	uint8_t version = 0;
+	uint32_t n = 0;
+	if (!r.get(version) || version != kIntentVersion || !r.get(w.first_block) || !r.get(n) ||
+	    n > in.size())
+		return corrupt("write intent");
+	w.crcs.resize(n);
+	for (uint32_t &crc : w.crcs)
+		if (!r.get(crc))
+			return corrupt("write intent checksums");
+	if (!r.done())
+		return corrupt("write intent length");
+	return w;
+}
+
+std::string DriveRecord::encode() const
+{
+	std::string s;
+	append_le<uint8_t>(s, kDriveRecordVersion);
+	append_le<uint32_t>(s, info.id);
+	append_le<uint32_t>(s, info.host_id);
+	append_le<uint8_t>(s, static_cast<uint8_t>(info.state));
+	uint64_t weight_bits;
+	std::memcpy(&weight_bits, &info.weight, 8);
+	append_le<uint64_t>(s, weight_bits);
+	s.append(reinterpret_cast<const char *>(uuid.bytes.data()), 16);
+	append_le<uint32_t>(s, static_cast<uint32_t>(path.size()));
+	s.append(path);
+	return s;
+}
+
+Result<DriveRecord> DriveRecord::decode(std::string_view in)
+{
+	Reader r(in);
+	DriveRecord d;
+	uint8_t version = 0, state = 0;
+	uint64_t weight_bits = 0;
+	uint32_t len = 0;
+	if (!r.get(version) || version != kDriveRecordVersion || !r.get(d.info.id) ||
+	    !r.get(d.info.host_id) || !r.get(state) || state > 2 || !r.get(weight_bits) ||
+	    !r.bytes(d.uuid.bytes.data(), 16) || !r.get(len) || len > in.size())
+		return corrupt("drive record");
+	d.info.state = static_cast<DriveState>(state);
+	std::memcpy(&d.info.weight, &weight_bits, 8);
+	d.path.resize(len);
+	if (!r.bytes(d.path.data(), len) || !r.done())
+		return corrupt("drive record path");
+	return d;
+}
+
+}  // namespace weft::storage

@@ -1,0 +1,867 @@
+#include "chunk_store.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstring>
+#include <set>
+#include <thread>
+
+#include "crc32c.h"
+
+namespace weft::storage {
+namespace {
+
+constexpr uint32_t kBlock = kChecksumBlockSize;
+
+uint32_t block_crc(const std::byte *p)
+{
+	return crc32c({p, kBlock});
+}
+
+}  // namespace
+
+ChunkStore::ChunkStore(Token, StoreOptions options, std::unique_ptr<MetaStore> meta)
+	: options_(std::move(options)), meta_(std::move(meta)),
+	  buffers_(std::max(options_.buffers, 1u), size_t{options_.chunk_blocks} * kBlock)
+{
+}
+
+ChunkStore::~ChunkStore() = default;
+
+Result<std::unique_ptr<ChunkStore>> ChunkStore::open(const StoreOptions &options)
+{
+	if (options.chunk_blocks == 0 || options.pg_count == 0 || options.replicas == 0)
+		return make_error(EINVAL, "chunk size, placement groups and replicas must be positive");
+	if (options.cluster.is_nil())
+		return make_error(EINVAL, "the store needs a cluster id");
+	auto meta = MetaStore::open(options.meta_dir);
+	if (!meta)
+		return meta.error();
+	auto store = std::make_unique<ChunkStore>(Token{}, options, std::move(*meta));
+	WEFT_RETURN_IF_ERROR(store->load());
+	return store;
+}
+
+Status ChunkStore::load()
+{
+	// The geometry is fixed at creation: chunk records depend on it.
+	auto saved = meta_->get_config("geometry");
+	if (!saved)
+		return saved.error();
+	std::string geometry = options_.cluster.to_string() + " " +
+			       std::to_string(options_.chunk_blocks) + " " +
+			       std::to_string(options_.pg_count);
+	if (!*saved) {
+		MetaStore::Batch b;
+		b.put_config("geometry", geometry);
+		WEFT_RETURN_IF_ERROR(meta_->commit(b, true));
+	} else if (**saved != geometry) {
+		return make_error(EINVAL, "store was created as '" + **saved +
+						  "' (cluster chunk_blocks pg_count), not '" +
+						  geometry + "'");
+	}
+
+	std::map<uint32_t, DriveInfo> infos;
+	std::vector<uint32_t> missing;
+	WEFT_RETURN_IF_ERROR(meta_->for_each_drive([&](const DriveRecord &rec) -> Status {
+		DriveSlot slot;
+		slot.record = rec;
+		Drive::OpenOptions oo;
+		oo.cluster = options_.cluster;
+		oo.io = options_.io;
+		auto d = Drive::open(rec.path, oo);
+		if (d && (*d)->superblock().drive_uuid == rec.uuid) {
+			slot.drive = std::move(*d);
+			WEFT_RETURN_IF_ERROR(slot.drive->io().register_buffer(buffers_.arena()));
+			slot.allocator = std::make_unique<BlockAllocator>(slot.drive->block_count());
+		} else {
+			// A drive that disappeared (or was swapped) counts as failed;
+			// its extents stay reserved in a placeholder allocator (its
+			// size is unknown) until rebuild moves them.
+			slot.allocator = std::make_unique<BlockAllocator>(UINT64_MAX / 2);
+			missing.push_back(rec.info.id);
+		}
+		infos[rec.info.id] = slot.record.info;
+		drives_.emplace(rec.info.id, std::move(slot));
+		return {};
+	}));
+	auto epoch = meta_->get_epoch();
+	if (!epoch)
+		return epoch.error();
+	map_.restore(*epoch, infos);
+	for (uint32_t id : missing)
+		WEFT_RETURN_IF_ERROR(mark_failed_locked(id));  // a new epoch, persisted
+
+	WEFT_RETURN_IF_ERROR(meta_->for_each_extent([&](uint32_t drive, Extent e) -> Status {
+		auto it = drives_.find(drive);
+		if (it == drives_.end())
+			return make_error(EUCLEAN, "extent on unknown drive " + std::to_string(drive));
+		Status s = it->second.allocator->mark_allocated(e);
+		if (!s.ok())
+			return make_error(EUCLEAN, "drive " + std::to_string(drive) + " extent " +
+							   std::to_string(e.start) + "+" +
+							   std::to_string(e.count) + ": " + s.error().message);
+		return {};
+	}));
+
+	std::vector<std::pair<uint64_t, WriteIntent>> intents;
+	WEFT_RETURN_IF_ERROR(meta_->for_each_intent([&](uint64_t id, const WriteIntent &w) -> Status {
+		intents.emplace_back(id, w);
+		return {};
+	}));
+	for (const auto &[id, w] : intents)
+		WEFT_RETURN_IF_ERROR(recover_intent(id, w));
+	return {};
+}
+
+bool ChunkStore::live_locked(uint32_t drive_id) const
+{
+	auto it = drives_.find(drive_id);
+	return it != drives_.end() && it->second.drive && !it->second.drive->io().failed() &&
+	       it->second.record.info.state == DriveState::kUp;
+}
+
+bool ChunkStore::live(uint32_t drive_id)
+{
+	std::lock_guard lock(state_mu_);
+	return live_locked(drive_id);
+}
+
+Drive *ChunkStore::live_drive(uint32_t drive_id)
+{
+	std::lock_guard lock(state_mu_);
+	return live_locked(drive_id) ? drives_.at(drive_id).drive.get() : nullptr;
+}
+
+void ChunkStore::free_extents(const std::vector<std::pair<uint32_t, Extent>> &extents)
+{
+	std::lock_guard lock(state_mu_);
+	for (const auto &[drive, e] : extents)
+		(void)drives_.at(drive).allocator->free(e);
+}
+
+Status ChunkStore::mark_failed(uint32_t drive_id)
+{
+	std::lock_guard lock(state_mu_);
+	return mark_failed_locked(drive_id);
+}
+
+Status ChunkStore::mark_failed_locked(uint32_t drive_id)
+{
+	auto it = drives_.find(drive_id);
+	if (it == drives_.end())
+		return make_error(ENOENT, "no drive " + std::to_string(drive_id));
+	if (it->second.drive)
+		it->second.drive->io().set_failed();
+	if (it->second.record.info.state != DriveState::kUp)
+		return {};
+	counters_.drive_failures++;
+	it->second.record.info.state = DriveState::kFailed;
+	WEFT_RETURN_IF_ERROR(map_.set_state(drive_id, DriveState::kFailed));
+	MetaStore::Batch b;
+	b.put_drive(it->second.record);
+	b.put_epoch(map_.epoch());
+	return meta_->commit(b, options_.sync);
+}
+
+bool ChunkStore::crash(CrashPoint point)
+{
+	if (options_.crash_at && options_.crash_at(point))
+		crashed_ = true;
+	return crashed_;
+}
+
+Status ChunkStore::usable() const
+{
+	if (crashed_)
+		return make_error(ESHUTDOWN, "store stopped at an injected crash point; reopen it");
+	return {};
+}
+
+Result<uint32_t> ChunkStore::add_drive(const std::string &path, uint32_t host_id, bool format,
+				       bool force)
+{
+	std::lock_guard lock(state_mu_);
+	WEFT_RETURN_IF_ERROR(usable());
+	uint32_t id = drives_.empty() ? 1 : drives_.rbegin()->first + 1;
+	if (format) {
+		FormatOptions fo;
+		fo.cluster = options_.cluster;
+		fo.drive_id = id;
+		fo.block_size = kBlock;
+		fo.force = force;
+		auto sb = format_drive(path, fo);
+		if (!sb)
+			return sb.error();
+	}
+	Drive::OpenOptions oo;
+	oo.cluster = options_.cluster;
+	oo.io = options_.io;
+	auto d = Drive::open(path, oo);
+	if (!d)
+		return d.error();
+	if ((*d)->block_size() != kBlock)
+		return make_error(EINVAL, path + ": block size must be 4096");
+	for (const auto &[other, slot] : drives_)
+		if (slot.record.uuid == (*d)->superblock().drive_uuid)
+			return make_error(EEXIST, path + " is already drive " + std::to_string(other));
+	WEFT_RETURN_IF_ERROR((*d)->io().register_buffer(buffers_.arena()));
+	id = (*d)->id() != 0 && drives_.count((*d)->id()) == 0 ? (*d)->id() : id;
+
+	DriveSlot slot;
+	// Placement weight: capacity in GiB, so bigger drives take more chunks.
+	double gib = static_cast<double>((*d)->block_count()) * kBlock / (1ull << 30);
+	slot.record.info = DriveInfo{id, host_id, DriveState::kUp, std::max(gib, 1.0 / 1024)};
+	slot.record.uuid = (*d)->superblock().drive_uuid;
+	slot.record.path = path;
+	slot.allocator = std::make_unique<BlockAllocator>((*d)->block_count());
+	slot.drive = std::move(*d);
+	ClusterMap next = map_;
+	WEFT_RETURN_IF_ERROR(next.add_drive(slot.record.info));
+	MetaStore::Batch b;
+	b.put_drive(slot.record);
+	b.put_epoch(next.epoch());
+	WEFT_RETURN_IF_ERROR(meta_->commit(b, true));
+	map_ = next;
+	drives_.emplace(id, std::move(slot));
+	return id;
+}
+
+Status ChunkStore::fail_drive(uint32_t drive_id)
+{
+	return mark_failed(drive_id);
+}
+
+Status ChunkStore::read_replica(const Replica &r, uint32_t first, uint32_t count, std::byte *buf)
+{
+	Drive *d = live_drive(r.drive);
+	if (d == nullptr)
+		return make_error(EIO, "drive " + std::to_string(r.drive) + " is not live");
+	IoOp op{IoOp::Kind::kRead, d->block_offset(r.start_block + first), buf, count * kBlock};
+	Status s = d->io().run({&op, 1});
+	if (!s.ok())
+		(void)mark_failed(r.drive);
+	return s;
+}
+
+Status ChunkStore::write_replica(const Replica &r, uint32_t first, uint32_t count,
+				 const std::byte *buf)
+{
+	Drive *d = live_drive(r.drive);
+	if (d == nullptr)
+		return make_error(EIO, "drive " + std::to_string(r.drive) + " is not live");
+	IoOp op{IoOp::Kind::kWrite, d->block_offset(r.start_block + first),
+		const_cast<std::byte *>(buf), count * kBlock};
+	Status s = d->io().run({&op, 1}, true);
+	if (!s.ok())
+		(void)mark_failed(r.drive);
+	return s;
+}
+
+Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data)
+{
+	WEFT_RETURN_IF_ERROR(usable());
+	if (data.empty() || data.size() % kBlock != 0)
+		return make_error(EINVAL, "writes are whole 4 KiB blocks");
+	uint32_t count = static_cast<uint32_t>(data.size() / kBlock);
+	if (first_block >= options_.chunk_blocks || count > options_.chunk_blocks - first_block)
+		return make_error(EINVAL, "write beyond the end of the chunk");
+	std::unique_lock chunk_lock(stripe(chunk_id));
+
+	auto got = meta_->get_chunk(chunk_id);
+	if (!got)
+		return got.error();
+	// intent_batch: step 1; done: step 3.
+	MetaStore::Batch intent_batch, done;
+	ChunkRecord rec;
+	std::vector<std::pair<uint32_t, Extent>> allocated;
+	if (*got) {
+		rec = std::move(**got);
+	} else {
+		// A new chunk: replicas on up drives with room, falling back to
+		// failed drives (stale from birth, rebuilt later) when too few.
+		rec.blocks = options_.chunk_blocks;
+		rec.crcs.assign(rec.blocks, 0);
+		rec.written.assign(rec.blocks, false);
+		uint32_t pg = placement_group(chunk_id, options_.pg_count);
+		std::lock_guard state(state_mu_);
+		auto full = [&](uint32_t id) {
+			return drives_.at(id).allocator->largest_free() < options_.chunk_blocks;
+		};
+		auto chosen = place(map_, pg, options_.replicas,
+				    [&](uint32_t id) { return !live_locked(id) || full(id); });
+		if (!chosen && chosen.error().code == ENOSPC)
+			chosen = place(map_, pg, options_.replicas, full);
+		if (!chosen)
+			return chosen.error();
+		for (uint32_t drive : *chosen) {
+			auto e = drives_.at(drive).allocator->allocate(options_.chunk_blocks);
+			if (!e) {
+				for (const auto &[d, x] : allocated)
+					(void)drives_.at(d).allocator->free(x);
+				return e.error();
+			}
+			allocated.emplace_back(drive, *e);
+			rec.replicas.push_back(Replica{drive, e->start,
+						       live_locked(drive) ? 0 : Replica::kStaleFromBirth});
+		}
+	}
+
+	std::vector<uint32_t> crcs(count);
+	block_checksums(data, crcs);
+	// Step 1 is needed only when the write overwrites blocks that hold data:
+	// unwritten blocks (and a new chunk's extents, not yet allocated on disk)
+	// are never read, so a crash that leaves new data in them without step 3
+	// changes nothing.  A new chunk's extents are committed in step 3.
+	bool overwrite = std::any_of(rec.written.begin() + first_block,
+				     rec.written.begin() + first_block + count,
+				     [](bool w) { return w; });
+	for (const auto &[drive, e] : allocated)
+		done.put_extent(drive, e);
+	if (overwrite) {
+		intent_batch.put_intent(chunk_id, WriteIntent{first_block, crcs});
+		Status s = meta_->commit(intent_batch, options_.sync);
+		if (!s.ok())
+			return s;
+		if (crash(CrashPoint::kAfterIntent))
+			return usable();
+	}
+
+	// Step 2: the data, to every live up-to-date replica at once.
+	BufferPool::Lease buf = buffers_.acquire();
+	std::memcpy(buf.data(), data.data(), data.size());
+	struct Target {
+		size_t replica;
+		Drive *drive;
+		IoOp op;
+		IoBatch batch;
+		bool ok = false;
+	};
+	std::vector<Target> targets;
+	targets.reserve(rec.replicas.size());  // batches point into it
+	for (size_t i = 0; i < rec.replicas.size(); i++) {
+		const Replica &r = rec.replicas[i];
+		Drive *d = rec.current(r) ? live_drive(r.drive) : nullptr;
+		if (d == nullptr)
+			continue;
+		Target &t = targets.emplace_back();
+		t.replica = i;
+		t.drive = d;
+		t.op = IoOp{IoOp::Kind::kWrite, d->block_offset(r.start_block + first_block),
+			    buf.data(), count * kBlock};
+		t.batch.ops = {&t.op, 1};
+		t.batch.flush = true;
+	}
+	for (Target &t : targets)
+		t.drive->io().start(t.batch);
+	size_t written = 0;
+	for (size_t i = 0; i < targets.size(); i++) {
+		Target &t = targets[i];
+		t.ok = t.drive->io().finish(t.batch).ok();
+		if (!t.ok) {
+			(void)mark_failed(t.drive->id());
+			continue;
+		}
+		if (++written == 1 && targets.size() > 1 && crash(CrashPoint::kAfterFirstData)) {
+			// The other replicas' writes were submitted: they may land,
+			// as in a real crash, but their ops must outlive the I/O.
+			for (size_t j = i + 1; j < targets.size(); j++)
+				(void)targets[j].drive->io().finish(targets[j].batch);
+			return usable();
+		}
+	}
+	if (crash(CrashPoint::kAfterAllData))
+		return usable();
+
+	// Step 3: the new checksums and generation, and which replicas have them.
+	if (written == 0) {
+		// Nothing landed anywhere readable: the old contents stand.
+		if (overwrite) {
+			done.delete_intent(chunk_id);
+			(void)meta_->commit(done, options_.sync);
+		} else {
+			free_extents(allocated);
+		}
+		return make_error(EIO, "chunk " + std::to_string(chunk_id) + ": no live replica");
+	}
+	rec.generation++;
+	for (const Target &t : targets)
+		if (t.ok)
+			rec.replicas[t.replica].generation = rec.generation;
+	for (uint32_t i = 0; i < count; i++) {
+		rec.crcs[first_block + i] = crcs[i];
+		rec.written[first_block + i] = true;
+	}
+	done.put_chunk(chunk_id, rec);
+	if (overwrite)
+		done.delete_intent(chunk_id);
+	Status s = meta_->commit(done, options_.sync);
+	if (!s.ok()) {
+		if (overwrite)
+			crashed_ = true;  // the intent stays; the next open resolves it
+		else
+			free_extents(allocated);
+		return s;
+	}
+	if (written < rec.replicas.size())
+		counters_.degraded_writes++;
+	(void)crash(CrashPoint::kAfterCommit);
+	return {};
+}
+
+Status ChunkStore::read_verified(uint64_t chunk_id, const ChunkRecord &rec, uint32_t first,
+				 uint32_t count, std::byte *out, std::byte *buf)
+{
+	std::vector<uint32_t> pending;
+	for (uint32_t b = first; b < first + count; b++) {
+		if (rec.written[b])
+			pending.push_back(b);
+		else
+			std::memset(out + size_t{b - first} * kBlock, 0, kBlock);
+	}
+	// Blocks found bad, per replica index, to rewrite once good data is known.
+	std::map<size_t, std::vector<uint32_t>> bad;
+	for (size_t i = 0; i < rec.replicas.size() && !pending.empty(); i++) {
+		const Replica &r = rec.replicas[i];
+		if (!rec.current(r))
+			continue;
+		uint32_t lo = pending.front(), hi = pending.back() + 1;
+		if (!read_replica(r, lo, hi - lo, buf).ok())
+			continue;
+		std::vector<uint32_t> still;
+		for (uint32_t b : pending) {
+			const std::byte *p = buf + size_t{b - lo} * kBlock;
+			if (block_crc(p) == rec.crcs[b]) {
+				std::memcpy(out + size_t{b - first} * kBlock, p, kBlock);
+			} else {
+				counters_.checksum_errors++;
+				bad[i].push_back(b);
+				still.push_back(b);
+			}
+		}
+		pending = std::move(still);
+	}
+	// Repair what we now have good copies of.
+	for (const auto &[i, blocks] : bad) {
+		for (uint32_t b : blocks) {
+			if (std::find(pending.begin(), pending.end(), b) != pending.end())
+				continue;
+			std::memcpy(buf, out + size_t{b - first} * kBlock, kBlock);
+			if (write_replica(rec.replicas[i], b, 1, buf).ok())
+				counters_.repaired_blocks++;
+		}
+	}
+	if (!pending.empty()) {
+		counters_.unrecoverable_blocks += pending.size();
+		return make_error(EIO, "chunk " + std::to_string(chunk_id) + " block " +
+					       std::to_string(pending.front()) +
+					       ": no replica with good data");
+	}
+	return {};
+}
+
+Status ChunkStore::read(uint64_t chunk_id, uint32_t first_block, std::span<std::byte> out)
+{
+	WEFT_RETURN_IF_ERROR(usable());
+	if (out.empty() || out.size() % kBlock != 0)
+		return make_error(EINVAL, "reads are whole 4 KiB blocks");
+	uint32_t count = static_cast<uint32_t>(out.size() / kBlock);
+	if (first_block >= options_.chunk_blocks || count > options_.chunk_blocks - first_block)
+		return make_error(EINVAL, "read beyond the end of the chunk");
+	// Shared: readers run together; a concurrent repair of the same block by
+	// two readers writes the same good data twice.
+	std::shared_lock chunk_lock(stripe(chunk_id));
+	auto rec = meta_->get_chunk(chunk_id);
+	if (!rec)
+		return rec.error();
+	if (!*rec) {
+		std::memset(out.data(), 0, out.size());
+		return {};
+	}
+	BufferPool::Lease buf = buffers_.acquire();
+	return read_verified(chunk_id, **rec, first_block, count, out.data(), buf.data());
+}
+
+Status ChunkStore::remove(uint64_t chunk_id)
+{
+	WEFT_RETURN_IF_ERROR(usable());
+	std::unique_lock chunk_lock(stripe(chunk_id));
+	auto rec = meta_->get_chunk(chunk_id);
+	if (!rec)
+		return rec.error();
+	if (!*rec)
+		return make_error(ENOENT, "no chunk " + std::to_string(chunk_id));
+	MetaStore::Batch b;
+	b.delete_chunk(chunk_id);
+	std::vector<std::pair<uint32_t, Extent>> extents;
+	for (const Replica &r : (*rec)->replicas) {
+		b.delete_extent(r.drive, Extent{r.start_block, (*rec)->blocks});
+		extents.emplace_back(r.drive, Extent{r.start_block, (*rec)->blocks});
+	}
+	WEFT_RETURN_IF_ERROR(meta_->commit(b, options_.sync));
+	free_extents(extents);
+	return {};
+}
+
+Status ChunkStore::recover_intent(uint64_t chunk_id, const WriteIntent &intent)
+{
+	auto got = meta_->get_chunk(chunk_id);
+	if (!got)
+		return got.error();
+	MetaStore::Batch b;
+	b.delete_intent(chunk_id);
+	if (!*got)
+		return meta_->commit(b, true);
+	ChunkRecord rec = std::move(**got);
+	uint32_t count = static_cast<uint32_t>(intent.crcs.size());
+	if (intent.first_block + count > rec.blocks)
+		return make_error(EUCLEAN, "intent beyond the end of chunk " + std::to_string(chunk_id));
+	AlignedBuffer block(kBlock), winner(kBlock);
+	for (uint32_t i = 0; i < count; i++) {
+		uint32_t b_idx = intent.first_block + i;
+		// Which copy wins: new data anywhere rolls the block forward.
+		std::vector<size_t> has_old, has_neither;
+		bool rolled_forward = false, have_old = false;
+		for (size_t r = 0; r < rec.replicas.size(); r++) {
+			const Replica &rep = rec.replicas[r];
+			if (!rec.current(rep) || !read_replica(rep, b_idx, 1, block.data()).ok())
+				continue;
+			uint32_t crc = block_crc(block.data());
+			if (crc == intent.crcs[i]) {
+				if (!rolled_forward)
+					std::memcpy(winner.data(), block.data(), kBlock);
+				rolled_forward = true;
+			} else if (rec.written[b_idx] && crc == rec.crcs[b_idx]) {
+				has_old.push_back(r);
+				if (!have_old && !rolled_forward)
+					std::memcpy(winner.data(), block.data(), kBlock);
+				have_old = true;
+			} else {
+				has_neither.push_back(r);
+			}
+		}
+		std::vector<size_t> fix = has_neither;
+		if (rolled_forward) {
+			fix.insert(fix.end(), has_old.begin(), has_old.end());
+			rec.crcs[b_idx] = intent.crcs[i];
+			rec.written[b_idx] = true;
+		} else if (!have_old) {
+			// Never written before and the new data landed nowhere: the
+			// block stays unwritten (reads as zeros).
+			fix.clear();
+		}
+		for (size_t r : fix)
+			(void)write_replica(rec.replicas[r], b_idx, 1, winner.data());
+	}
+	// Replicas whose drive failed meanwhile are left behind: stale.
+	rec.generation++;
+	for (Replica &rep : rec.replicas)
+		if (rep.generation + 1 == rec.generation && live(rep.drive))
+			rep.generation = rec.generation;
+	b.put_chunk(chunk_id, rec);
+	counters_.recovered_intents++;
+	return meta_->commit(b, true);
+}
+
+Result<ScrubReport> ChunkStore::scrub()
+{
+	WEFT_RETURN_IF_ERROR(usable());
+	std::vector<uint64_t> ids;
+	WEFT_RETURN_IF_ERROR(meta_->for_each_chunk([&](uint64_t id, const ChunkRecord &) -> Status {
+		ids.push_back(id);
+		return {};
+	}));
+	ScrubReport report;
+	AlignedBuffer good(kBlock);
+	for (uint64_t id : ids) {
+		// One chunk at a time; I/O to other chunks goes on meanwhile.  The
+		// buffer is taken after the stripe, like every operation, so a
+		// writer holding the stripe never waits for our buffer.
+		std::shared_lock chunk_lock(stripe(id));
+		BufferPool::Lease buf = buffers_.acquire();
+		WEFT_RETURN_IF_ERROR(usable());
+		auto got = meta_->get_chunk(id);
+		if (!got)
+			return got.error();
+		if (!*got)
+			continue;  // removed since the listing
+		const ChunkRecord &rec = **got;
+		report.chunks++;
+		for (size_t i = 0; i < rec.replicas.size(); i++) {
+			const Replica &r = rec.replicas[i];
+			// The whole extent in one read; then block by block.
+			if (!rec.current(r) || !read_replica(r, 0, rec.blocks, buf.data()).ok())
+				continue;
+			for (uint32_t b = 0; b < rec.blocks; b++) {
+				if (!rec.written[b])
+					continue;
+				report.blocks_checked++;
+				if (block_crc(buf.data() + size_t{b} * kBlock) == rec.crcs[b])
+					continue;
+				report.bad_blocks++;
+				counters_.checksum_errors++;
+				bool fixed = false;
+				for (size_t j = 0; j < rec.replicas.size() && !fixed; j++) {
+					const Replica &o = rec.replicas[j];
+					if (j == i || !rec.current(o) ||
+					    !read_replica(o, b, 1, good.data()).ok() ||
+					    block_crc(good.data()) != rec.crcs[b])
+						continue;
+					fixed = write_replica(r, b, 1, good.data()).ok();
+				}
+				if (fixed) {
+					report.repaired_blocks++;
+					counters_.repaired_blocks++;
+				} else {
+					counters_.unrecoverable_blocks++;
+				}
+			}
+		}
+	}
+	return report;
+}
+
+Result<Replica> ChunkStore::new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec)
+{
+	std::set<uint32_t> holders, good_hosts, up_hosts;
+	for (const Replica &r : rec.replicas) {
+		holders.insert(r.drive);
+		if (rec.current(r) && live_locked(r.drive))
+			good_hosts.insert(drives_.at(r.drive).record.info.host_id);
+	}
+	for (const auto &[id, slot] : drives_)
+		if (live_locked(id))
+			up_hosts.insert(slot.record.info.host_id);
+	bool spread_hosts = up_hosts.size() > good_hosts.size();
+	auto skip = [&](uint32_t id) {
+		const DriveSlot &slot = drives_.at(id);
+		return !live_locked(id) || holders.count(id) != 0 ||
+		       slot.allocator->largest_free() < rec.blocks ||
+		       (spread_hosts && good_hosts.count(slot.record.info.host_id) != 0);
+	};
+	auto chosen = place(map_, placement_group(chunk_id, options_.pg_count), 1, skip);
+	if (!chosen)
+		return chosen.error();
+	uint32_t drive = chosen->front();
+	auto e = drives_.at(drive).allocator->allocate(rec.blocks);
+	if (!e)
+		return e.error();
+	return Replica{drive, e->start, 0};
+}
+
+Status ChunkStore::rebuild(uint64_t bytes_per_sec)
+{
+	WEFT_RETURN_IF_ERROR(usable());
+	std::vector<uint64_t> ids;
+	WEFT_RETURN_IF_ERROR(meta_->for_each_chunk([&](uint64_t id, const ChunkRecord &rec) -> Status {
+		for (const Replica &r : rec.replicas)
+			if (!rec.current(r) || !live(r.drive)) {
+				ids.push_back(id);
+				break;
+			}
+		return {};
+	}));
+	progress_.chunks_total = ids.size();
+	progress_.chunks_done = 0;
+	progress_.bytes_copied = 0;
+	rebuilding_ = true;
+	auto started = std::chrono::steady_clock::now();
+	AlignedBuffer data(size_t{options_.chunk_blocks} * kBlock);
+	Status result;
+	for (uint64_t id : ids) {
+		std::unique_lock chunk_lock(stripe(id));
+		std::optional<BufferPool::Lease> buf(buffers_.acquire());
+		auto got = meta_->get_chunk(id);
+		if (!got || !*got) {
+			progress_.chunks_done++;
+			continue;
+		}
+		ChunkRecord rec = std::move(**got);
+		// Whole chunk, verified (and repaired) from the good replicas.
+		Status s = read_verified(id, rec, 0, rec.blocks, data.data(), buf->data());
+		if (!s.ok()) {
+			result = s;
+			progress_.chunks_done++;
+			continue;
+		}
+		MetaStore::Batch b;
+		std::vector<std::pair<uint32_t, Extent>> to_free, allocated;
+		bool changed = false;
+		for (Replica &r : rec.replicas) {
+			if (rec.current(r) && live(r.drive))
+				continue;
+			Replica target = r;
+			if (!live(r.drive)) {
+				// Lost with its drive: a new home, by placement.
+				std::unique_lock state(state_mu_);
+				auto nr = new_replica_for_locked(id, rec);
+				state.unlock();
+				if (!nr) {
+					result = nr.error();
+					continue;
+				}
+				target = *nr;
+				allocated.emplace_back(target.drive, Extent{target.start_block, rec.blocks});
+			}
+			std::memcpy(buf->data(), data.data(), data.size());
+			if (!write_replica(target, 0, rec.blocks, buf->data()).ok()) {
+				result = make_error(EIO, "rebuild write failed");
+				continue;
+			}
+			progress_.bytes_copied += data.size();
+			if (target.drive != r.drive) {
+				b.delete_extent(r.drive, Extent{r.start_block, rec.blocks});
+				b.put_extent(target.drive, Extent{target.start_block, rec.blocks});
+				to_free.emplace_back(r.drive, Extent{r.start_block, rec.blocks});
+			}
+			target.generation = rec.generation;
+			r = target;
+			changed = true;
+		}
+		if (changed) {
+			b.put_chunk(id, rec);
+			Status c = meta_->commit(b, options_.sync);
+			if (!c.ok()) {
+				free_extents(allocated);
+				result = c;
+			} else {
+				free_extents(to_free);
+			}
+		}
+		progress_.chunks_done++;
+		buf.reset();
+		chunk_lock.unlock();
+		if (bytes_per_sec > 0) {
+			// Throttle: never ahead of bytes_per_sec since the start.
+			auto due = started + std::chrono::duration<double>(
+						     static_cast<double>(progress_.bytes_copied) /
+						     static_cast<double>(bytes_per_sec));
+			std::this_thread::sleep_until(due);
+		}
+	}
+	rebuilding_ = false;
+	return result;
+}
+
+Result<RedundancyReport> ChunkStore::redundancy()
+{
+	RedundancyReport report;
+	report.rebuilding = rebuilding_;
+	if (report.rebuilding)
+		report.rebuild_remaining = progress_.chunks_total - progress_.chunks_done;
+	std::map<uint32_t, bool> up;
+	{
+		std::lock_guard state(state_mu_);
+		for (const auto &[id, slot] : drives_)
+			up[id] = live_locked(id);
+	}
+	WEFT_RETURN_IF_ERROR(meta_->for_each_chunk([&](uint64_t, const ChunkRecord &rec) -> Status {
+		uint32_t good = 0;
+		for (const Replica &r : rec.replicas)
+			good += rec.current(r) && up[r.drive];
+		if (good == 0)
+			report.unavailable++;
+		else if (good < options_.replicas)
+			report.degraded++;
+		else
+			report.healthy++;
+		return {};
+	}));
+	return report;
+}
+
+Status ChunkStore::check()
+{
+	// Quiesce: every chunk stripe, then the state.
+	std::vector<std::unique_lock<std::shared_mutex>> quiet;
+	for (std::shared_mutex &m : stripes_)
+		quiet.emplace_back(m);
+	std::lock_guard state(state_mu_);
+	std::map<std::pair<uint32_t, uint64_t>, uint64_t> extents;  // (drive, start) -> count
+	WEFT_RETURN_IF_ERROR(meta_->for_each_extent([&](uint32_t drive, Extent e) -> Status {
+		extents[{drive, e.start}] = e.count;
+		return {};
+	}));
+	bool intents = false;
+	WEFT_RETURN_IF_ERROR(meta_->for_each_intent([&](uint64_t, const WriteIntent &) -> Status {
+		intents = true;
+		return {};
+	}));
+	if (intents)
+		return make_error(EUCLEAN, "unresolved write intents");
+	std::map<uint32_t, BlockAllocator> used;
+	uint64_t owned = 0;
+	WEFT_RETURN_IF_ERROR(meta_->for_each_chunk([&](uint64_t id, const ChunkRecord &rec) -> Status {
+		std::string name = "chunk " + std::to_string(id);
+		if (rec.crcs.size() != rec.blocks || rec.replicas.empty())
+			return make_error(EUCLEAN, name + ": malformed record");
+		for (const Replica &r : rec.replicas) {
+			auto it = extents.find({r.drive, r.start_block});
+			if (it == extents.end() || it->second != rec.blocks)
+				return make_error(EUCLEAN, name + ": replica on drive " +
+								   std::to_string(r.drive) +
+								   " has no allocation record");
+			auto slot = drives_.find(r.drive);
+			if (slot == drives_.end())
+				return make_error(EUCLEAN, name + ": unknown drive");
+			auto [u, fresh] = used.try_emplace(r.drive, slot->second.allocator->total_blocks());
+			Status s = u->second.mark_allocated(Extent{r.start_block, rec.blocks});
+			if (!s.ok())
+				return make_error(EUCLEAN, name + ": doubly allocated blocks on drive " +
+								   std::to_string(r.drive));
+			owned++;
+		}
+		return {};
+	}));
+	if (owned != extents.size())
+		return make_error(EUCLEAN, std::to_string(extents.size() - owned) +
+						   " allocated extents belong to no chunk (leaked)");
+	for (const auto &[id, slot] : drives_) {
+		auto u = used.find(id);
+		uint64_t expect = u == used.end() ? slot.allocator->total_blocks() : u->second.free_blocks();
+		if (slot.allocator->free_blocks() != expect)
+			return make_error(EUCLEAN, "drive " + std::to_string(id) +
+							   ": in-memory allocator disagrees with the records");
+	}
+	return {};
+}
+
+Result<std::optional<ChunkRecord>> ChunkStore::chunk_record(uint64_t chunk_id)
+{
+	std::shared_lock chunk_lock(stripe(chunk_id));
+	return meta_->get_chunk(chunk_id);
+}
+
+StoreCounters ChunkStore::counters()
+{
+	StoreCounters c;
+	c.checksum_errors = counters_.checksum_errors;
+	c.repaired_blocks = counters_.repaired_blocks;
+	c.unrecoverable_blocks = counters_.unrecoverable_blocks;
+	c.drive_failures = counters_.drive_failures;
+	c.degraded_writes = counters_.degraded_writes;
+	c.recovered_intents = counters_.recovered_intents;
+	return c;
+}
+
+ClusterMap ChunkStore::cluster_map()
+{
+	std::lock_guard lock(state_mu_);
+	return map_;
+}
+
+uint64_t ChunkStore::free_blocks(uint32_t drive_id)
+{
+	std::lock_guard lock(state_mu_);
+	auto it = drives_.find(drive_id);
+	return it == drives_.end() ? 0 : it->second.allocator->free_blocks();
+}
+
+Drive *ChunkStore::drive(uint32_t drive_id)
+{
+	std::lock_guard lock(state_mu_);
+	auto it = drives_.find(drive_id);
+	return it == drives_.end() ? nullptr : it->second.drive.get();
+}
+
+}  // namespace weft::storage

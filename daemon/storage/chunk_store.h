@@ -1,0 +1,209 @@
+// ChunkStore: replicated, checksummed chunks on the drives of one node.
+//
+// A chunk is chunk_blocks blocks of 4 KiB; each replica is one contiguous
+// extent on one drive, chosen by placement (placement.h).  A write goes to
+// every live, up-to-date replica and is acknowledged only when each of them
+// has it durably (data write + fdatasync through io_uring, then a synced
+// RocksDB commit).  A read verifies every block's crc32c; a bad block is
+// read from another replica, rewritten on the bad one and counted, and bad
+// data is never returned.
+//
+// Write protocol (crash-safe at every step, see docs/on-disk.md):
+//   1. only when overwriting written blocks: commit {chunk record if new +
+//      its extents, intent with the new crcs}
+//   2. write data to every live replica, fdatasync each
+//   3. commit {chunk record with new crcs/generation (+ extents if new),
+//      delete intent}
+// open() resolves leftover intents: each block rolls forward if any replica
+// holds the new data, else stays old; replicas are made to agree.
+//
+// Thread-safe.  Operations on different chunks run in parallel (a striped
+// lock per chunk id: shared for reads and scrub, exclusive for writes,
+// removal and rebuild); drive state, allocators and the cluster map sit
+// behind one short-held state lock that is never held across I/O; RocksDB
+// groups concurrent synced commits.  Lock order: chunk stripe, then state.
+#ifndef WEFT_STORAGE_CHUNK_STORE_H
+#define WEFT_STORAGE_CHUNK_STORE_H
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "aligned_buffer.h"
+#include "buffer_pool.h"
+#include "block_allocator.h"
+#include "crc32c.h"
+#include "drive.h"
+#include "meta_store.h"
+#include "placement.h"
+#include "status.h"
+
+namespace weft::storage {
+
+// Where a test may "crash" a write (the store then refuses everything until
+// it is destroyed and reopened).
+enum class CrashPoint {
+	kAfterIntent,     // step 1 committed, no data written (overwrites only)
+	kAfterFirstData,  // data durable on the first replica only
+	kAfterAllData,    // data durable on all replicas, record not updated
+	kAfterCommit,     // step 3 committed
+};
+
+struct StoreOptions {
+	std::string meta_dir;  // RocksDB directory
+	Uuid cluster;
+	uint32_t chunk_blocks = 256;  // 1 MiB chunks
+	uint32_t replicas = 1;
+	uint32_t pg_count = 65536;
+	uint32_t buffers = 16;  // chunk-sized I/O buffers: concurrent operations
+	bool sync = true;  // synced metadata commits: the durability promise
+	IoUringDrive::Options io;
+	// Test hook: return true to stop the write at that point.
+	std::function<bool(CrashPoint)> crash_at;
+};
+
+struct StoreCounters {
+	uint64_t checksum_errors = 0;       // bad blocks found (read or scrub)
+	uint64_t repaired_blocks = 0;       // rewritten from a good replica
+	uint64_t unrecoverable_blocks = 0;  // no good replica: EIO returned
+	uint64_t drive_failures = 0;        // drives marked failed
+	uint64_t degraded_writes = 0;       // acknowledged with a replica missing
+	uint64_t recovered_intents = 0;     // interrupted writes resolved at open
+};
+
+struct RedundancyReport {
+	uint64_t healthy = 0;      // replicas >= replication factor
+	uint64_t degraded = 0;     // some but fewer
+	uint64_t unavailable = 0;  // no readable replica
+	bool rebuilding = false;
+	uint64_t rebuild_remaining = 0;  // chunks the running rebuild has left
+};
+
+struct ScrubReport {
+	uint64_t chunks = 0;
+	uint64_t blocks_checked = 0;
+	uint64_t bad_blocks = 0;
+	uint64_t repaired_blocks = 0;
+};
+
+struct RebuildProgress {
+	std::atomic<uint64_t> chunks_total{0};
+	std::atomic<uint64_t> chunks_done{0};
+	std::atomic<uint64_t> bytes_copied{0};
+};
+
+class ChunkStore {
+public:
+	// Reopens the recorded drives (a missing one is marked failed) and
+	// resolves writes a crash interrupted.
+	static Result<std::unique_ptr<ChunkStore>> open(const StoreOptions &options);
+	~ChunkStore();
+	ChunkStore(const ChunkStore &) = delete;
+	ChunkStore &operator=(const ChunkStore &) = delete;
+
+	// Formats (if format) and adds a drive on host host_id, weighted by its
+	// capacity; returns its id.
+	Result<uint32_t> add_drive(const std::string &path, uint32_t host_id, bool format = true,
+				   bool force = false);
+	// Takes a drive out of service: its replicas become degraded.
+	Status fail_drive(uint32_t drive_id);
+
+	// data: whole blocks, first_block + blocks <= chunk_blocks.
+	Status write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data);
+	// Never-written blocks (and chunks) read as zeros.
+	Status read(uint64_t chunk_id, uint32_t first_block, std::span<std::byte> out);
+	// Frees the chunk's extents; ENOENT if it does not exist.
+	Status remove(uint64_t chunk_id);
+
+	Result<ScrubReport> scrub();
+	// Re-creates missing and stale replicas on live drives, at most
+	// bytes_per_sec (0: unthrottled).  Progress is visible while it runs.
+	Status rebuild(uint64_t bytes_per_sec = 0);
+	Result<RedundancyReport> redundancy();
+	// fsck: every extent owned by exactly one replica and vice versa, no
+	// overlaps, no pending intents, allocators agree with the records.
+	// Quiesces the store (takes every chunk stripe) while it runs.
+	Status check();
+
+	// The chunk's record (replicas, generation, checksums); nullopt if the
+	// chunk does not exist.  For tools (and tests) that inspect placement.
+	Result<std::optional<ChunkRecord>> chunk_record(uint64_t chunk_id);
+	StoreCounters counters();
+	const RebuildProgress &rebuild_progress() const { return progress_; }
+	ClusterMap cluster_map();
+	uint32_t block_size() const { return kChecksumBlockSize; }
+	uint32_t chunk_blocks() const { return options_.chunk_blocks; }
+	uint64_t free_blocks(uint32_t drive_id);
+	// For tests and tools: the drive (nullptr if missing or unknown).
+	Drive *drive(uint32_t drive_id);
+
+private:
+	struct DriveSlot {
+		DriveRecord record;
+		std::unique_ptr<Drive> drive;  // null when it could not be opened
+		std::unique_ptr<BlockAllocator> allocator;
+	};
+	struct AtomicCounters {
+		std::atomic<uint64_t> checksum_errors{0}, repaired_blocks{0},
+			unrecoverable_blocks{0}, drive_failures{0}, degraded_writes{0},
+			recovered_intents{0};
+	};
+	static constexpr size_t kStripes = 64;
+	struct Token {};
+
+public:
+	ChunkStore(Token, StoreOptions options, std::unique_ptr<MetaStore> meta);
+
+private:
+	std::shared_mutex &stripe(uint64_t chunk_id) { return stripes_[chunk_id % kStripes]; }
+	Status load();
+	Status recover_intent(uint64_t chunk_id, const WriteIntent &intent);
+	// *_locked: the caller holds state_mu_; the others take it.
+	bool live_locked(uint32_t drive_id) const;
+	bool live(uint32_t drive_id);
+	// The drive if it is live, else nullptr.
+	Drive *live_drive(uint32_t drive_id);
+	Status mark_failed(uint32_t drive_id);
+	Status mark_failed_locked(uint32_t drive_id);
+	bool crash(CrashPoint point);
+	Status usable() const;
+	// Reads blocks [first, first+count) of replica r into buf (verifying
+	// nothing).  Marks the drive failed on I/O error.
+	Status read_replica(const Replica &r, uint32_t first, uint32_t count, std::byte *buf);
+	Status write_replica(const Replica &r, uint32_t first, uint32_t count, const std::byte *buf);
+	// Fills out with verified contents of the range, repairing bad copies.
+	// buf: a chunk-sized I/O buffer.
+	Status read_verified(uint64_t chunk_id, const ChunkRecord &rec, uint32_t first,
+			     uint32_t count, std::byte *out, std::byte *buf);
+	// A new replica's drive and extent (allocated); caller holds state_mu_.
+	Result<Replica> new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec);
+	void free_extents(const std::vector<std::pair<uint32_t, Extent>> &extents);
+
+	const StoreOptions options_;
+	const std::unique_ptr<MetaStore> meta_;
+	BufferPool buffers_;  // registered with every drive's ring
+	std::array<std::shared_mutex, kStripes> stripes_;
+
+	std::mutex state_mu_;
+	ClusterMap map_;
+	// Slots are only ever added, so a Drive* stays valid for the store's life.
+	std::map<uint32_t, DriveSlot> drives_;
+
+	AtomicCounters counters_;
+	RebuildProgress progress_;
+	std::atomic<bool> rebuilding_{false};
+	std::atomic<bool> crashed_{false};
+};
+
+}  // namespace weft::storage
+
+#endif
