@@ -2,6 +2,7 @@
 """Render bench/results/*.json as docs/benchmarks.md: each weft figure also as
 a ratio to each peer measured in the same VM run (never absolute claims)."""
 import json
+import os
 import sys
 
 PEERS = ["tmpfs", "ext4", "fuse"]
@@ -53,6 +54,18 @@ def main(paths):
                     row.append("n/a")
             out.append("| vs %s | %s |" % (fs, " | ".join(row)))
         out.append("")
+        # issue 3's target: weft >= 3x FUSE with one thread and with one per CPU
+        for k in keys:
+            a, b = w.get(k, {}), stat.get("fuse", {}).get(k, {})
+            if "ops_per_sec" in a and "ops_per_sec" in b and b["ops_per_sec"] > 0:
+                r = a["ops_per_sec"] / b["ops_per_sec"]
+                out.append("- target weft ≥ 3× FUSE, %s: %.2f× — %s" %
+                           (k.replace("_", " "), r, "met" if r >= 3 else "NOT met"))
+        out.append("")
+    notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
+    if os.path.exists(notes):
+        with open(notes) as f:
+            out.append(f.read())
     print("\n".join(out))
 
 
