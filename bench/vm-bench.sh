@@ -3,7 +3,8 @@
 # on the same kernel and drives, measures them, and prints one line
 #   === WEFT-BENCH-RESULT {json}
 # for the host to collect.  WEFT_BENCH_SECONDS sets each measurement's length
-# (the smoke test uses a fraction of a second: it checks the harness only).
+# (the smoke test uses a fraction of a second: it checks the harness only);
+# WEFT_BENCH_WEFTD_ARGS adds weftd options (e.g. "--spin-us 0").
 set -u
 secs=${WEFT_BENCH_SECONDS:-3}
 cpus=$(nproc)
@@ -32,7 +33,7 @@ setup_fuse() {
 setup_weft() {
 	insmod "$WEFT_KO" || { echo "insmod weft.ko failed"; return 1; }
 	mkdir -p /tmp/b-weftd "${mnt[weft]}"
-	weftd --name bench --data-dir /tmp/b-weftd >/tmp/b-weftd.log 2>&1 &
+	weftd --name bench --data-dir /tmp/b-weftd ${WEFT_BENCH_WEFTD_ARGS:-} >/tmp/b-weftd.log 2>&1 &
 	for _ in $(seq 100); do
 		grep -q 'attached' /tmp/b-weftd.log && break
 		sleep 0.1
