@@ -1,9 +1,12 @@
 #include "app.h"
 
+#include <algorithm>
 #include <cctype>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <memory>
+#include <thread>
 
 #include <CLI/CLI.hpp>
 
@@ -160,13 +163,103 @@ void cmd_status(Context &c)
 	c.print(r, [&] { return status_text(r); });
 }
 
+// `weft stats`: one snapshot (rates since the counters started), or two an
+// interval apart (rates over the interval).
+struct StatsArgs {
+	std::string op, interval;
+};
+
+std::vector<OpStats> stats_delta(const std::vector<OpStats> &a, const std::vector<OpStats> &b)
+{
+	std::vector<OpStats> out;
+	for (const auto &nb : b) {
+		OpStats d = nb;
+		for (const auto &na : a) {
+			if (na.opcode != nb.opcode)
+				continue;
+			d.count -= std::min(d.count, na.count);
+			d.errors -= std::min(d.errors, na.errors);
+			d.total_ns -= std::min(d.total_ns, na.total_ns);
+			for (size_t i = 0; i < d.hist.size() && i < na.hist.size(); i++)
+				d.hist[i] -= std::min(d.hist[i], na.hist[i]);
+		}
+		if (d.count)
+			out.push_back(std::move(d));
+	}
+	return out;
+}
+
+void cmd_stats(Context &c, const StatsArgs &a)
+{
+	std::optional<uint32_t> op;
+	if (!a.op.empty()) {
+		op = op_code(a.op);
+		if (!op)
+			throw UsageError("unknown operation '" + a.op + "' (e.g. LOOKUP, GETATTR, READ)");
+	}
+	std::optional<uint64_t> interval;
+	if (!a.interval.empty())
+		interval = duration_option("--interval", a.interval, 10, 3600 * 1000);
+	Control &ctl = c.control();
+	std::vector<OpStats> s = ctl.op_stats();
+	uint64_t window = 0;
+	for (const auto &o : s)
+		window = std::max(window, o.since_ns);
+	if (interval) {
+		uint64_t before = window;
+		std::this_thread::sleep_for(std::chrono::milliseconds(*interval));
+		std::vector<OpStats> s2 = ctl.op_stats();
+		window = 0;
+		for (const auto &o : s2)
+			window = std::max(window, o.since_ns);
+		window = before && window > before ? window - before : *interval * 1000000;
+		s = stats_delta(s, s2);
+	}
+	if (op) {
+		auto it = std::find_if(s.begin(), s.end(), [&](const OpStats &o) { return o.opcode == *op; });
+		OpStats one;
+		one.opcode = *op;
+		one.hist.assign(WEFT_STATS_BUCKETS, 0);
+		if (it != s.end())
+			one = *it;
+		s = {one};
+	}
+	c.print(stats_json(s, window), [&] { return stats_text(s, window); });
+}
+
+using TextFn = std::function<std::string(const Json &)>;
+
 // A relayed cluster command: args built after parsing.
-void cmd_relay(Context &c, const std::string &command, const std::function<Json()> &args)
+void cmd_relay(Context &c, const std::string &command, const std::function<Json()> &args,
+	       const TextFn &text)
 {
 	Json a = args ? args() : Json::object();
 	auto channel = c.channel_opt();
 	Json r = relay(c.control(), channel, command, a);
-	c.print(r, [&] { return generic_text(r); });
+	c.print(r, [&] { return text ? text(r) : generic_text(r); });
+}
+
+// `weft fs delete NAME`: the module knows the mounts, weftd does not see
+// umount; refuse while the file system is mounted from this daemon.
+void check_not_mounted(Context &c, const std::string &fs)
+{
+	auto channel = c.channel_opt();
+	Control &ctl = c.control();
+	std::string daemon;
+	if (channel) {
+		daemon = *channel;
+	} else {
+		auto channels = ctl.channels();
+		if (channels.size() != 1)
+			return;	// relay() reports "no weftd" / "several weftd"
+		daemon = channels[0].name;
+	}
+	size_t n = 0;
+	for (const auto &m : ctl.mounts())
+		n += m.channel == daemon && m.filesystem == fs;
+	if (n)
+		throw Error("file system '" + fs + "' is mounted (" + std::to_string(n) +
+			    (n == 1 ? " mount" : " mounts") + "): unmount it first");
 }
 
 // ---- the command tree -------------------------------------------------------
@@ -198,18 +291,21 @@ struct Tree {
 	}
 	// a command relayed to weftd as {"command": command, "args": args()}
 	CLI::App *relayed(CLI::App *parent, const std::string &name, const std::string &command,
-			  const std::string &desc, std::function<Json()> args = {})
+			  const std::string &desc, std::function<Json()> args = {},
+			  TextFn text = {})
 	{
-		return leaf(parent, name, desc, [this, command, args] { cmd_relay(ctx, command, args); },
-			    true);
+		return leaf(parent, name, desc,
+			    [this, command, args, text] { cmd_relay(ctx, command, args, text); }, true);
 	}
 };
 
 struct Args {
 	SetArgs set;
+	StatsArgs stats;
 	std::vector<std::string> hosts, paths;
 	std::string host, id, name, new_name, capacity, cluster_name;
 	int replication = 0;
+	bool force = false;
 };
 
 uint64_t size_arg(const std::string &opt, const std::string &v)
@@ -245,6 +341,14 @@ void build(Tree &t, Args &a)
 	set->add_option("--grace", a.set.grace,
 			"how long requests wait for a restarted weftd, in seconds (0: fail at once)");
 
+	CLI::App *stats = t.leaf(&app, "stats",
+				 "per-operation request counts, IOPS and latency (from the kernel module)",
+				 [&c, &a] { cmd_stats(c, a.stats); });
+	stats->add_option("--op", a.stats.op, "only this operation (LOOKUP, GETATTR, READ, ...)");
+	stats->add_option("--interval", a.stats.interval,
+			  "sample twice this far apart (seconds, or 500ms) and show the difference; "
+			  "default: totals since the module was loaded");
+
 	// cluster, drive, fs: relayed to weftd
 	CLI::App *cluster = t.group(&app, "cluster", "cluster membership and configuration (weftd)");
 	t.relayed(cluster, "status", "cluster status", "cluster status");
@@ -266,15 +370,28 @@ void build(Tree &t, Args &a)
 		->add_option("host", a.host, "host name or address")->required();
 
 	CLI::App *drive = t.group(&app, "drive", "drives (block devices or files) that hold data");
-	t.relayed(drive, "list", "drive list", "list drives");
-	t.relayed(drive, "add", "drive add", "add drives", [&a] { return Json{{"paths", a.paths}}; })
-		->add_option("paths", a.paths, "block devices or files")->required();
-	t.relayed(drive, "remove", "drive remove", "remove a drive", [&a] { return Json{{"id", a.id}}; })
+	t.relayed(drive, "list", "drive list", "list drives", {}, drive_list_text);
+	CLI::App *dadd = t.relayed(drive, "add", "drive add", "format and add drives", [&a] {
+		for (const auto &p : a.paths)
+			if (p.empty() || p[0] != '/')
+				throw UsageError("drive path must be absolute, not '" + p + "'");
+		Json j{{"paths", a.paths}};
+		if (a.force)
+			j["force"] = true;
+		return j;
+	}, drive_list_text);
+	dadd->add_option("paths", a.paths, "block devices (/dev/nvme0n1) or files")->required();
+	dadd->add_flag("--force", a.force,
+		       "reformat a drive that holds a weft superblock (of another cluster, or "
+		       "damaged); mounted and in-use drives are always refused");
+	t.relayed(drive, "remove", "drive remove", "remove an empty drive",
+		  [&a] { return Json{{"id", a.id}}; }, drive_remove_text)
 		->add_option("id", a.id, "drive id or path")->required();
-	t.relayed(drive, "scan", "drive scan", "look for drives this host could use");
+	t.relayed(drive, "scan", "drive scan", "list this host's NVMe and other block devices", {},
+		  drive_scan_text);
 
 	CLI::App *fs = t.group(&app, "fs", "file systems");
-	t.relayed(fs, "list", "fs list", "list file systems");
+	t.relayed(fs, "list", "fs list", "list file systems", {}, fs_list_text);
 	CLI::App *create = t.relayed(fs, "create", "fs create", "create a file system", [&a] {
 		check_name("file system name", a.name, WEFT_FSNAME_MAX);
 		Json j{{"name", a.name}};
@@ -283,7 +400,7 @@ void build(Tree &t, Args &a)
 		if (a.replication)
 			j["replication"] = a.replication;
 		return j;
-	});
+	}, fs_list_text);
 	create->add_option("name", a.name, "file system name")->required();
 	create->add_option("--capacity", a.capacity, "capacity, e.g. 100GiB or 1T");
 	create->add_option("--replication", a.replication, "copies of every chunk (1..3)")
@@ -302,16 +419,23 @@ void build(Tree &t, Args &a)
 		if (j.size() == 1)
 			throw UsageError("nothing to update: give --new-name, --capacity or --replication");
 		return j;
-	});
+	}, fs_list_text);
 	update->add_option("name", a.name, "file system name")->required();
 	update->add_option("--new-name", a.new_name, "rename it");
 	update->add_option("--capacity", a.capacity, "new capacity, e.g. 100GiB or 1T");
 	update->add_option("--replication", a.replication, "copies of every chunk")
 		->check(CLI::Range(1, 16));
-	t.relayed(fs, "delete", "fs delete", "delete a file system and its data", [&a] {
-		 check_name("file system name", a.name, WEFT_FSNAME_MAX);
-		 return Json{{"name", a.name}};
-	 })->add_option("name", a.name, "file system name")->required();
+	t.relayed(fs, "delete", "fs delete", "delete a file system and its data (not while mounted)",
+		  [&a, &c] {
+			  check_name("file system name", a.name, WEFT_FSNAME_MAX);
+			  check_not_mounted(c, a.name);
+			  return Json{{"name", a.name}};
+		  }, fs_delete_text)
+		->add_option("name", a.name, "file system name")->required();
+
+	t.relayed(&app, "scrub", "scrub",
+		  "read every chunk on every drive, verify checksums, repair from good copies", {},
+		  scrub_text);
 }
 
 } // namespace

@@ -33,6 +33,17 @@ struct ChannelInfo {
 	uint64_t timed_out = 0;
 };
 
+// One opcode's requests as the module counted them (WEFT_CMD_OP_STATS).
+struct OpStats {
+	uint32_t opcode = 0;
+	uint64_t count = 0;
+	uint64_t errors = 0;
+	uint64_t total_ns = 0;
+	// hist[b]: requests with latency in [2^b, 2^(b+1)) ns (the last: and above)
+	std::vector<uint64_t> hist;
+	uint64_t since_ns = 0;	// ns since the counters started
+};
+
 struct MountInfo {
 	std::string channel;
 	std::string filesystem;
@@ -88,6 +99,8 @@ public:
 	// timeout / grace in milliseconds; an empty optional leaves it unchanged
 	virtual void set(const std::string &channel, std::optional<uint32_t> timeout_ms,
 			 std::optional<uint32_t> grace_ms) = 0;
+	// per-opcode request counts and latency histograms (opcodes with requests)
+	virtual std::vector<OpStats> op_stats() = 0;
 	// relays a JSON request to weftd (channel: empty = the only attached
 	// daemon) and returns its JSON reply
 	virtual std::string mgmt(const std::optional<std::string> &channel,

@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <sstream>
 
 #include <weft_netlink.h>
@@ -421,6 +422,232 @@ std::string generic_text(const Json &result)
 	return out + tables;
 }
 
+namespace {
+
+bool has_all(const Json &rows, std::initializer_list<const char *> keys)
+{
+	return is_object_array(rows) && std::all_of(rows.begin(), rows.end(), [&](const Json &r) {
+		       return std::all_of(keys.begin(), keys.end(),
+					  [&](const char *k) { return r.contains(k); });
+	       });
+}
+
+std::string drives_table(const Json &rows)
+{
+	using A = Table::Align;
+	Table t({{"ID", A::Right}, {"PATH"}, {"STATE"}, {"SIZE", A::Right}, {"USED", A::Right},
+		 {"FREE", A::Right}, {"USE%", A::Right}});
+	for (const auto &d : rows) {
+		uint64_t size = u64(d, "size_bytes"), used = u64(d, "used_bytes");
+		t.add_row({str(d, "id"), str(d, "path"), str(d, "state"), format_bytes(size),
+			   format_bytes(used), format_bytes(u64(d, "free_bytes")),
+			   format_percent(used, size)});
+	}
+	return t.render();
+}
+
+std::string filesystems_table(const Json &rows)
+{
+	using A = Table::Align;
+	Table t({{"NAME"}, {"REPLICATION", A::Right}, {"CAPACITY", A::Right}, {"USED", A::Right},
+		 {"USE%", A::Right}, {"FILES", A::Right}});
+	for (const auto &fs : rows) {
+		uint64_t cap = u64(fs, "capacity_bytes"), used = u64(fs, "used_bytes");
+		t.add_row({str(fs, "name"), str(fs, "replication"), format_bytes(cap),
+			   format_bytes(used), format_percent(used, cap), str(fs, "files")});
+	}
+	return t.render();
+}
+
+} // namespace
+
+std::string drive_list_text(const Json &r)
+{
+	if (r.is_array() && r.empty())
+		return "no drives\n";
+	if (!has_all(r, {"id", "path", "size_bytes"}))
+		return generic_text(r);
+	return drives_table(r);
+}
+
+std::string drive_remove_text(const Json &r)
+{
+	if (!r.is_object() || !r.contains("id") || !r.contains("path"))
+		return generic_text(r);
+	return "removed drive " + str(r, "id") + " (" + str(r, "path") + ")\n";
+}
+
+std::string drive_scan_text(const Json &r)
+{
+	if (r.is_array() && r.empty())
+		return "no block devices found\n";
+	if (!has_all(r, {"path", "size_bytes", "state"}))
+		return generic_text(r);
+	using A = Table::Align;
+	Table t({{"PATH"}, {"SIZE", A::Right}, {"TYPE"}, {"MODEL"}, {"STATE"}});
+	for (const auto &d : r) {
+		bool rot = d.contains("rotational") && d["rotational"].is_boolean() &&
+			   d["rotational"].get<bool>();
+		std::string model = str(d, "model", "-");
+		t.add_row({str(d, "path"), format_bytes(u64(d, "size_bytes")), rot ? "hdd" : "ssd",
+			   model.empty() ? "-" : model, str(d, "state")});
+	}
+	return t.render();
+}
+
+std::string fs_list_text(const Json &r)
+{
+	if (r.is_object() && r.contains("name") && r.contains("capacity_bytes"))
+		return filesystems_table(Json::array({r}));
+	if (r.is_array() && r.empty())
+		return "no file systems\n";
+	if (!has_all(r, {"name", "capacity_bytes"}))
+		return generic_text(r);
+	return filesystems_table(r);
+}
+
+std::string fs_delete_text(const Json &r)
+{
+	if (!r.is_object() || !r.contains("deleted") || !r["deleted"].is_string())
+		return generic_text(r);
+	return "deleted file system '" + r["deleted"].get<std::string>() + "'\n";
+}
+
+std::string scrub_text(const Json &r)
+{
+	if (!r.is_object() || !r.contains("chunks") || !r.contains("bad_blocks"))
+		return generic_text(r);
+	return "scrubbed " + str(r, "chunks") + " chunks: " + str(r, "blocks_checked") +
+	       " blocks checked, " + str(r, "bad_blocks") + " bad, " + str(r, "repaired_blocks") +
+	       " repaired\n";
+}
+
+// ---- stats -------------------------------------------------------------------
+
+namespace {
+
+const char *const kOpNames[] = {
+	"INVALID", "MOUNT", "UMOUNT", "LOOKUP", "FORGET", "GETATTR", "SETATTR", "STATFS",
+	"READDIR", "MKNOD", "MKDIR", "UNLINK", "RMDIR", "RENAME", "LINK", "SYMLINK",
+	"READLINK", "CREATE", "OPEN", "RELEASE", "READ", "WRITE", "FSYNC", "FALLOCATE",
+	"LSEEK", "GETXATTR", "SETXATTR", "LISTXATTR", "REMOVEXATTR", "COPY_RANGE",
+};
+constexpr uint32_t kOpMgmt = 64;
+
+double round1(double v)
+{
+	return std::round(v * 10) / 10;
+}
+
+} // namespace
+
+std::string op_name(uint32_t opcode)
+{
+	if (opcode < std::size(kOpNames))
+		return kOpNames[opcode];
+	if (opcode == kOpMgmt)
+		return "MGMT";
+	return "OP" + std::to_string(opcode);
+}
+
+std::optional<uint32_t> op_code(const std::string &name)
+{
+	std::string up;
+	for (char c : name)
+		up += static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+	for (uint32_t i = 1; i < std::size(kOpNames); i++)
+		if (up == kOpNames[i])
+			return i;
+	if (up == "MGMT")
+		return kOpMgmt;
+	if (!up.empty() && std::all_of(up.begin(), up.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }) &&
+	    up.size() < 4) {
+		uint32_t n = static_cast<uint32_t>(std::stoul(up));
+		if (n >= 1 && n <= 255)
+			return n;
+	}
+	if (up.rfind("OP", 0) == 0 && up.size() > 2 && up.size() < 6)
+		return op_code(up.substr(2));
+	return std::nullopt;
+}
+
+double hist_percentile_ns(const std::vector<uint64_t> &hist, double p)
+{
+	uint64_t total = 0;
+	for (uint64_t h : hist)
+		total += h;
+	if (total == 0)
+		return 0;
+	const double target = std::max(1.0, std::ceil(p * static_cast<double>(total)));
+	double cum = 0;
+	for (size_t b = 0; b < hist.size(); b++) {
+		if (hist[b] == 0)
+			continue;
+		const double next = cum + static_cast<double>(hist[b]);
+		if (next >= target) {
+			const double lo = b == 0 ? 0 : std::ldexp(1.0, static_cast<int>(b));
+			const double hi = std::ldexp(1.0, static_cast<int>(b) + 1);
+			return lo + (hi - lo) * (target - cum) / static_cast<double>(hist[b]);
+		}
+		cum = next;
+	}
+	return std::ldexp(1.0, static_cast<int>(hist.size()));
+}
+
+std::string format_latency_ns(double ns)
+{
+	char buf[32];
+	if (ns < 1000)
+		std::snprintf(buf, sizeof buf, "%.0f ns", ns);
+	else if (ns < 1e6)
+		std::snprintf(buf, sizeof buf, "%.1f us", ns / 1e3);
+	else if (ns < 1e9)
+		std::snprintf(buf, sizeof buf, "%.2f ms", ns / 1e6);
+	else
+		std::snprintf(buf, sizeof buf, "%.2f s", ns / 1e9);
+	return buf;
+}
+
+Json stats_json(const std::vector<OpStats> &stats, uint64_t window_ns)
+{
+	Json ops = Json::array();
+	const double secs = static_cast<double>(window_ns) / 1e9;
+	for (const auto &s : stats) {
+		const double avg = s.count ? static_cast<double>(s.total_ns) / static_cast<double>(s.count) : 0;
+		ops.push_back(Json{{"op", op_name(s.opcode)},
+				   {"opcode", s.opcode},
+				   {"count", s.count},
+				   {"errors", s.errors},
+				   {"iops", secs > 0 ? round1(static_cast<double>(s.count) / secs) : 0.0},
+				   {"avg_us", round1(avg / 1e3)},
+				   {"p50_us", round1(hist_percentile_ns(s.hist, 0.50) / 1e3)},
+				   {"p99_us", round1(hist_percentile_ns(s.hist, 0.99) / 1e3)},
+				   {"hist_log2_ns", s.hist}});
+	}
+	return Json{{"window_ms", window_ns / 1000000}, {"ops", ops}};
+}
+
+std::string stats_text(const std::vector<OpStats> &stats, uint64_t window_ns)
+{
+	if (stats.empty())
+		return "no requests yet\n";
+	using A = Table::Align;
+	Table t({{"OP"}, {"COUNT", A::Right}, {"ERRORS", A::Right}, {"IOPS", A::Right},
+		 {"AVG", A::Right}, {"P50", A::Right}, {"P99", A::Right}});
+	const double secs = static_cast<double>(window_ns) / 1e9;
+	for (const auto &s : stats) {
+		char iops[32];
+		std::snprintf(iops, sizeof iops, "%.1f",
+			      secs > 0 ? static_cast<double>(s.count) / secs : 0.0);
+		const double avg = s.count ? static_cast<double>(s.total_ns) / static_cast<double>(s.count) : 0;
+		t.add_row({op_name(s.opcode), std::to_string(s.count), std::to_string(s.errors), iops,
+			   s.count ? format_latency_ns(avg) : "-",
+			   s.count ? format_latency_ns(hist_percentile_ns(s.hist, 0.50)) : "-",
+			   s.count ? format_latency_ns(hist_percentile_ns(s.hist, 0.99)) : "-"});
+	}
+	return "over " + format_ms(window_ns / 1000000) + "\n" + t.render();
+}
+
 std::string status_text(const Json &r)
 {
 	const Json empty = Json::object();
@@ -435,33 +662,47 @@ std::string status_text(const Json &r)
 		size_t n = h.is_array() ? h.size() : (h.is_number_unsigned() ? h.get<uint64_t>() : 0);
 		hosts = ", " + std::to_string(n) + (n == 1 ? " host" : " hosts");
 	}
-	std::string out = render_fields({
+	std::vector<std::pair<std::string, std::string>> fields = {
 		{"Daemon", daemon},
 		{"Data dir", str(d, "data_dir")},
 		{"Queues", str(d, "queues") + " x " + str(d, "queue_depth")},
 		{"Cluster", str(c, "mode") + hosts},
-		{"Redundancy", str(red, "state")},
-	});
+	};
+	if (r.is_object() && r.contains("capacity") && r["capacity"].is_object()) {
+		const Json &cap = r["capacity"];
+		uint64_t raw = u64(cap, "raw_bytes"), used = u64(cap, "used_bytes");
+		fields.emplace_back("Capacity", format_bytes(raw) + " raw, " + format_bytes(used) +
+							" used (" + format_percent(used, raw) + "), " +
+							format_bytes(u64(cap, "provisioned_bytes")) +
+							" provisioned");
+	}
+	std::string redundancy = str(red, "state");
+	if (red.is_object() && red.contains("chunks") && red["chunks"].is_object()) {
+		const Json &ch = red["chunks"];
+		redundancy += " (chunks: " + str(ch, "healthy") + " healthy, " + str(ch, "degraded") +
+			      " degraded, " + str(ch, "unavailable") + " unavailable";
+		if (u64(red, "rebuild_remaining"))
+			redundancy += "; rebuild: " + str(red, "rebuild_remaining") + " left";
+		if (u64(red, "failed_drives"))
+			redundancy += "; failed drives: " + str(red, "failed_drives");
+		redundancy += ")";
+	}
+	fields.emplace_back("Redundancy", redundancy);
+	std::string out = render_fields(fields);
 
 	out += "\nFILE SYSTEMS\n";
 	const Json fss = r.is_object() && r.contains("filesystems") ? r["filesystems"] : Json::array();
 	if (!fss.is_array() || fss.empty()) {
 		out += "none\n";
 	} else {
-		using A = Table::Align;
-		Table t({{"NAME"}, {"REPLICATION", A::Right}, {"CAPACITY", A::Right}, {"USED", A::Right},
-			 {"USE%", A::Right}, {"FILES", A::Right}});
-		for (const auto &fs : fss) {
-			uint64_t cap = u64(fs, "capacity_bytes"), used = u64(fs, "used_bytes");
-			t.add_row({str(fs, "name"), str(fs, "replication"), format_bytes(cap),
-				   format_bytes(used), format_percent(used, cap), str(fs, "files")});
-		}
-		out += t.render();
+		out += filesystems_table(fss);
 	}
 
 	out += "\nDRIVES\n";
 	const Json drives = r.is_object() && r.contains("drives") ? r["drives"] : Json::array();
-	if (is_object_array(drives))
+	if (has_all(drives, {"id", "path", "size_bytes"}))
+		out += drives_table(drives);
+	else if (is_object_array(drives))
 		out += object_table(drives);
 	else if (drives.is_array() && drives.empty())
 		out += "none\n";

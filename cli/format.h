@@ -69,6 +69,31 @@ std::string local_set_text(const std::string &channel, uint32_t timeout_ms, uint
 // `weft status`: weftd's "status" result
 std::string status_text(const Json &result);
 
+// `weft drive list` / `drive add` (arrays of drives), `drive remove` (one
+// drive), `drive scan`, `fs list` / `fs create` / `fs update`, `fs delete`,
+// `scrub`.  Each falls back to generic_text for a shape it does not know.
+std::string drive_list_text(const Json &result);
+std::string drive_remove_text(const Json &result);
+std::string drive_scan_text(const Json &result);
+std::string fs_list_text(const Json &result);
+std::string fs_delete_text(const Json &result);
+std::string scrub_text(const Json &result);
+
+// ---- `weft stats` ------------------------------------------------------------
+// Ring opcode names ("LOOKUP"); "OP<n>" for a number this CLI does not know.
+std::string op_name(uint32_t opcode);
+// By name (any case) or number; nullopt if unknown.
+std::optional<uint32_t> op_code(const std::string &name);
+// Latency percentile p (0..1) from a log2-ns histogram, in ns, linearly
+// interpolated inside the bucket.  0 when the histogram is empty.
+double hist_percentile_ns(const std::vector<uint64_t> &hist, double p);
+// "850 ns", "24.3 us", "1.50 ms", "2.00 s"
+std::string format_latency_ns(double ns);
+// stats: the rows to show (already deltas when sampled over an interval);
+// window_ns: the time they were counted over (IOPS = count / window)
+Json stats_json(const std::vector<OpStats> &stats, uint64_t window_ns);
+std::string stats_text(const std::vector<OpStats> &stats, uint64_t window_ns);
+
 // Any other relayed result: an array of objects as a table, an object as
 // fields (nested arrays of objects as titled tables), a scalar as is.
 std::string generic_text(const Json &result);

@@ -236,6 +236,33 @@ std::vector<MountInfo> NetlinkClient::mounts()
 	return out;
 }
 
+std::vector<OpStats> NetlinkClient::op_stats()
+{
+	std::vector<OpStats> out;
+	transact(WEFT_CMD_OP_STATS, true, {}, [&](nlattr **tb) {
+		if (!tb[WEFT_A_OP_STATS])
+			return;
+		nlattr *a[WEFT_A_OPS_MAX + 1] = {};
+		if (nla_parse_nested(a, WEFT_A_OPS_MAX, tb[WEFT_A_OP_STATS], nullptr) < 0)
+			throw Error("malformed op statistics from the kernel module");
+		OpStats s;
+		s.opcode = attr_u32(a[WEFT_A_OPS_OPCODE]);
+		s.count = attr_u64(a[WEFT_A_OPS_COUNT]);
+		s.errors = attr_u64(a[WEFT_A_OPS_ERRORS]);
+		s.total_ns = attr_u64(a[WEFT_A_OPS_TOTAL_NS]);
+		s.since_ns = attr_u64(a[WEFT_A_OPS_SINCE_NS]);
+		if (a[WEFT_A_OPS_HIST]) {
+			const int len = nla_len(a[WEFT_A_OPS_HIST]);
+			if (len < 0 || len % sizeof(uint64_t) != 0)
+				throw Error("malformed op statistics from the kernel module");
+			s.hist.resize(static_cast<size_t>(len) / sizeof(uint64_t));
+			std::memcpy(s.hist.data(), nla_data(a[WEFT_A_OPS_HIST]), static_cast<size_t>(len));
+		}
+		out.push_back(std::move(s));
+	});
+	return out;
+}
+
 void NetlinkClient::set(const std::string &channel, std::optional<uint32_t> timeout_ms,
 			std::optional<uint32_t> grace_ms)
 {

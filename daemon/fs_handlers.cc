@@ -1,9 +1,11 @@
 #include "fs_handlers.h"
 
+#include <sys/stat.h>
 #include <sys/statvfs.h>
 
 #include <cstring>
 #include <limits>
+#include <type_traits>
 
 #include "request_names.h"
 
@@ -11,7 +13,47 @@ namespace weft {
 
 namespace {
 constexpr uint32_t kBlockSize = 4096;
+
+std::string_view input(const Request &req, size_t offset, size_t len)
+{
+	return {reinterpret_cast<const char *>(req.in.data()) + offset, len};
 }
+
+// A fixed header at the start of the input.
+template <typename T>
+Result<T> read_in(const Request &req)
+{
+	static_assert(std::is_trivially_copyable_v<T>);
+	if (req.in.size() < sizeof(T))
+		return make_error(EINVAL, "input shorter than its header");
+	T v;
+	std::memcpy(&v, req.in.data(), sizeof(T));
+	return v;
+}
+
+// An entry name inside the input: 1..255 bytes, no '/' or NUL.
+Result<std::string> name_at(const Request &req, size_t offset, uint64_t len)
+{
+	if (len == 0 || offset > req.in.size() || len > req.in.size() - offset)
+		return make_error(EINVAL, "name outside the input");
+	if (len > kNameMax)
+		return make_error(ENAMETOOLONG);
+	std::string_view s = input(req, offset, static_cast<size_t>(len));
+	if (s.find('/') != s.npos || s.find('\0') != s.npos)
+		return make_error(EINVAL, "name contains '/' or NUL");
+	return std::string(s);
+}
+
+bool valid_node_type(uint32_t mode)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG: case S_IFCHR: case S_IFBLK: case S_IFIFO: case S_IFSOCK:
+		return true;
+	}
+	return false;
+}
+
+}  // namespace
 
 weft_attr to_wire(const InodeAttr &a)
 {
@@ -45,6 +87,19 @@ void FsHandlers::register_with(Dispatcher &d)
 	d.add(WEFT_OP_GETATTR, [this](const Request &r) { return getattr(r); });
 	d.add(WEFT_OP_STATFS, [this](const Request &r) { return statfs(r); });
 	d.add(WEFT_OP_READDIR, [this](const Request &r) { return readdir(r); });
+	for (uint32_t op : {WEFT_OP_CREATE, WEFT_OP_MKNOD, WEFT_OP_MKDIR, WEFT_OP_SYMLINK})
+		d.add(op, [this](const Request &r) { return create(r); });
+	d.add(WEFT_OP_UNLINK, [this](const Request &r) { return unlink(r); });
+	d.add(WEFT_OP_RMDIR, [this](const Request &r) { return rmdir(r); });
+	d.add(WEFT_OP_RENAME, [this](const Request &r) { return rename(r); });
+	d.add(WEFT_OP_LINK, [this](const Request &r) { return link(r); });
+	d.add(WEFT_OP_READLINK, [this](const Request &r) { return readlink(r); });
+	d.add(WEFT_OP_SETATTR, [this](const Request &r) { return setattr(r); });
+	d.add(WEFT_OP_OPEN, [this](const Request &r) { return open(r); });
+	d.add(WEFT_OP_RELEASE, [this](const Request &r) { return release(r); });
+	d.add(WEFT_OP_READ, [this](const Request &r) { return read(r); });
+	d.add(WEFT_OP_WRITE, [this](const Request &r) { return write(r); });
+	d.add(WEFT_OP_FSYNC, [this](const Request &r) { return fsync(r); });
 }
 
 weft_entry_out FsHandlers::entry_out(const InodeAttr &attr) const
@@ -155,6 +210,218 @@ Reply FsHandlers::readdir(const Request &req)
 	if (used == 0 && truncated)
 		return make_error(EINVAL, "readdir buffer too small for one entry");
 	return static_cast<uint32_t>(used);
+}
+
+Reply FsHandlers::create(const Request &req)
+{
+	auto in = read_in<weft_create_in>(req);
+	if (!in)
+		return in.error();
+	if (in->flags & ~uint32_t(WEFT_CREATE_TMPFILE) ||
+	    (in->flags && req.sqe.opcode != WEFT_OP_CREATE))
+		return make_error(EINVAL, "bad create flags");
+	if (in->flags & WEFT_CREATE_TMPFILE) {
+		if (in->namelen || req.in.size() != sizeof(weft_create_in))
+			return make_error(EINVAL, "O_TMPFILE has no name");
+		NewNode node{S_IFREG | (in->mode & 07777), in->uid, in->gid, 0, {}};
+		auto attr = store_.create_unlinked(req.sqe.nodeid, node);
+		if (!attr)
+			return attr.error();
+		return write_out(req, entry_out(*attr));
+	}
+	auto name = name_at(req, sizeof(weft_create_in), in->namelen);
+	if (!name)
+		return name.error();
+	NewNode node{in->mode, in->uid, in->gid, in->rdev, {}};
+	const uint32_t perm = in->mode & 07777;
+	switch (req.sqe.opcode) {
+	case WEFT_OP_CREATE:
+		node.mode = S_IFREG | perm;
+		break;
+	case WEFT_OP_MKDIR:
+		node.mode = S_IFDIR | perm;
+		break;
+	case WEFT_OP_MKNOD:
+		if (!valid_node_type(in->mode))
+			return make_error(EINVAL, "mknod of an unknown type");
+		break;
+	case WEFT_OP_SYMLINK: {
+		node.mode = S_IFLNK | 0777;
+		const size_t off = sizeof(weft_create_in) + in->namelen;
+		const size_t len = req.in.size() - off;
+		if (len == 0)
+			return make_error(ENOENT, "empty symlink target");
+		if (len > WEFT_SYMLINK_MAX)
+			return make_error(ENAMETOOLONG);
+		node.target = input(req, off, len);
+		if (node.target.find('\0') != std::string_view::npos)
+			return make_error(EINVAL, "symlink target contains NUL");
+		break;
+	}
+	default:
+		return make_error(EINVAL);
+	}
+	auto attr = store_.create(req.sqe.nodeid, *name, node);
+	if (!attr)
+		return attr.error();
+	return write_out(req, entry_out(*attr));
+}
+
+Reply FsHandlers::unlink(const Request &req)
+{
+	auto name = entry_name(req);
+	if (!name)
+		return name.error();
+	Status st = store_.unlink(req.sqe.nodeid, *name);
+	if (!st)
+		return st.error();
+	return 0u;
+}
+
+Reply FsHandlers::rmdir(const Request &req)
+{
+	auto name = entry_name(req);
+	if (!name)
+		return name.error();
+	Status st = store_.rmdir(req.sqe.nodeid, *name);
+	if (!st)
+		return st.error();
+	return 0u;
+}
+
+Reply FsHandlers::rename(const Request &req)
+{
+	auto in = read_in<weft_rename_in>(req);
+	if (!in)
+		return in.error();
+	if (in->pad || (in->flags & ~(WEFT_RENAME_NOREPLACE | WEFT_RENAME_EXCHANGE)))
+		return make_error(EINVAL, "bad rename flags");
+	auto oldname = name_at(req, sizeof(weft_rename_in), in->oldnamelen);
+	if (!oldname)
+		return oldname.error();
+	auto newname = name_at(req, sizeof(weft_rename_in) + in->oldnamelen, in->newnamelen);
+	if (!newname)
+		return newname.error();
+	uint32_t flags = 0;
+	if (in->flags & WEFT_RENAME_NOREPLACE)
+		flags |= kRenameNoReplace;
+	if (in->flags & WEFT_RENAME_EXCHANGE)
+		flags |= kRenameExchange;
+	Status st = store_.rename(req.sqe.nodeid, *oldname, in->newdir, *newname, flags);
+	if (!st)
+		return st.error();
+	return 0u;
+}
+
+Reply FsHandlers::link(const Request &req)
+{
+	auto in = read_in<weft_link_in>(req);
+	if (!in)
+		return in.error();
+	auto name = name_at(req, sizeof(weft_link_in), in->namelen);
+	if (!name)
+		return name.error();
+	auto attr = store_.link(in->nodeid, req.sqe.nodeid, *name);
+	if (!attr)
+		return attr.error();
+	return write_out(req, entry_out(*attr));
+}
+
+Reply FsHandlers::readlink(const Request &req)
+{
+	auto target = store_.readlink(req.sqe.nodeid);
+	if (!target)
+		return target.error();
+	if (target->size() > req.out.size())
+		return make_error(ENAMETOOLONG, "symlink target larger than the reply buffer");
+	std::memcpy(req.out.data(), target->data(), target->size());
+	return static_cast<uint32_t>(target->size());
+}
+
+Reply FsHandlers::setattr(const Request &req)
+{
+	auto in = read_in<weft_setattr_in>(req);
+	if (!in)
+		return in.error();
+	constexpr uint32_t known = WEFT_SETATTR_MODE | WEFT_SETATTR_UID | WEFT_SETATTR_GID |
+				   WEFT_SETATTR_SIZE | WEFT_SETATTR_ATIME | WEFT_SETATTR_MTIME |
+				   WEFT_SETATTR_CTIME;
+	if (in->valid & ~known)
+		return make_error(EINVAL, "unknown setattr bits");
+	if (in->atime_nsec >= 1000000000u || in->mtime_nsec >= 1000000000u ||
+	    in->ctime_nsec >= 1000000000u)
+		return make_error(EINVAL, "nanoseconds out of range");
+	SetAttr c;
+	// the ABI bits and SetAttr's are the same, checked below
+	static_assert(SetAttr::kMode == WEFT_SETATTR_MODE && SetAttr::kUid == WEFT_SETATTR_UID &&
+		      SetAttr::kGid == WEFT_SETATTR_GID && SetAttr::kSize == WEFT_SETATTR_SIZE &&
+		      SetAttr::kAtime == WEFT_SETATTR_ATIME && SetAttr::kMtime == WEFT_SETATTR_MTIME &&
+		      SetAttr::kCtime == WEFT_SETATTR_CTIME);
+	c.valid = in->valid;
+	c.mode = in->mode & 07777;
+	c.uid = in->uid;
+	c.gid = in->gid;
+	c.size = in->size;
+	c.atime = {in->atime_sec, in->atime_nsec};
+	c.mtime = {in->mtime_sec, in->mtime_nsec};
+	c.ctime = {in->ctime_sec, in->ctime_nsec};
+	auto attr = store_.setattr(req.sqe.nodeid, c);
+	if (!attr)
+		return attr.error();
+	weft_attr_out out{};
+	out.attr_valid_ns = options_.attr_valid_ns;
+	out.attr = to_wire(*attr);
+	return write_out(req, out);
+}
+
+Reply FsHandlers::open(const Request &req)
+{
+	auto fh = store_.open(req.sqe.nodeid);
+	if (!fh)
+		return fh.error();
+	weft_open_out out{};
+	out.fh = *fh;
+	return write_out(req, out);
+}
+
+Reply FsHandlers::release(const Request &req)
+{
+	Status st = store_.release(req.sqe.nodeid);
+	if (!st)
+		return st.error();
+	return 0u;
+}
+
+Reply FsHandlers::read(const Request &req)
+{
+	const uint32_t size = req.sqe.u.rw.size;
+	if (size > req.out.size())
+		return make_error(EINVAL, "read larger than out_max");
+	auto n = store_.read(req.sqe.nodeid, req.sqe.u.rw.offset, req.out.first(size));
+	if (!n)
+		return n.error();
+	return static_cast<uint32_t>(*n);
+}
+
+Reply FsHandlers::write(const Request &req)
+{
+	if (req.sqe.u.rw.size != req.in.size())
+		return make_error(EINVAL, "write size differs from in_len");
+	// in and out share the buffer: the store copies the data before the reply
+	auto n = store_.write(req.sqe.nodeid, req.sqe.u.rw.offset, req.in);
+	if (!n)
+		return n.error();
+	weft_write_out out{};
+	out.size = static_cast<uint32_t>(*n);
+	return write_out(req, out);
+}
+
+Reply FsHandlers::fsync(const Request &req)
+{
+	Status st = store_.sync(req.sqe.nodeid, req.sqe.u.rw.flags & WEFT_FSYNC_DATASYNC);
+	if (!st)
+		return st.error();
+	return 0u;
 }
 
 }  // namespace weft

@@ -1,6 +1,8 @@
-// FsHandlers: the file system opcodes of the first slice -- MOUNT, UMOUNT,
-// LOOKUP, FORGET, GETATTR, STATFS, READDIR -- answered from a MetadataStore
-// (namespace) and statvfs of the data directory (space).
+// FsHandlers: the file system opcodes -- MOUNT, UMOUNT, LOOKUP, FORGET,
+// GETATTR, STATFS, READDIR, the namespace (CREATE, MKNOD, MKDIR, SYMLINK,
+// UNLINK, RMDIR, RENAME, LINK, READLINK), SETATTR and data (OPEN, RELEASE,
+// READ, WRITE, FSYNC) -- answered from a MetadataStore and statvfs of the
+// data directory (space).  Every payload is checked before use.
 #ifndef WEFT_DAEMON_FS_HANDLERS_H
 #define WEFT_DAEMON_FS_HANDLERS_H
 
@@ -30,6 +32,18 @@ public:
 	Reply getattr(const Request &req);
 	Reply statfs(const Request &req);
 	Reply readdir(const Request &req);
+	Reply create(const Request &req);	// CREATE, MKNOD, MKDIR, SYMLINK
+	Reply unlink(const Request &req);
+	Reply rmdir(const Request &req);
+	Reply rename(const Request &req);
+	Reply link(const Request &req);
+	Reply readlink(const Request &req);
+	Reply setattr(const Request &req);
+	Reply open(const Request &req);
+	Reply release(const Request &req);
+	Reply read(const Request &req);
+	Reply write(const Request &req);
+	Reply fsync(const Request &req);
 
 private:
 	weft_entry_out entry_out(const InodeAttr &attr) const;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,32 @@ struct FsSummary {
 	uint64_t used_bytes = 0;	// sum of file sizes
 };
 
+// A node to create: mode carries the type; rdev for device nodes;
+// target for symlinks.
+struct NewNode {
+	uint32_t mode = 0;
+	uint32_t uid = 0;
+	uint32_t gid = 0;
+	uint32_t rdev = 0;
+	std::string_view target;
+};
+
+// An attribute change: only the fields named in valid apply.
+struct SetAttr {
+	enum : uint32_t {
+		kMode = 1u << 0, kUid = 1u << 1, kGid = 1u << 2, kSize = 1u << 3,
+		kAtime = 1u << 4, kMtime = 1u << 5, kCtime = 1u << 6,
+	};
+	uint32_t valid = 0;
+	uint32_t mode = 0;	// permission bits (07777)
+	uint32_t uid = 0, gid = 0;
+	uint64_t size = 0;
+	Timestamp atime, mtime, ctime;
+};
+
+inline constexpr uint32_t kRenameNoReplace = 1u << 0;
+inline constexpr uint32_t kRenameExchange = 1u << 1;
+
 // Directory cookies: "." is 1, ".." is 2, real entries get increasing
 // cookies from 3 that are never reused within a directory, so a listing
 // continued from a cookie neither repeats nor skips surviving entries.
@@ -62,6 +89,10 @@ public:
 
 	// Root inode of a file system by name; ENOENT when unknown.
 	virtual Result<uint64_t> root_of(std::string_view fs_name) = 0;
+	// Gives fs_name a namespace of its own (an empty root directory) if it
+	// has none yet; returns its root.  Called for file systems created
+	// through management before their first mount.
+	virtual Result<uint64_t> add_filesystem(std::string_view fs_name) = 0;
 	virtual std::vector<FsSummary> filesystems() = 0;
 
 	virtual Result<InodeAttr> getattr(uint64_t ino) = 0;
@@ -72,10 +103,42 @@ public:
 	using DirEmitter = std::function<bool(const DirEntry &)>;
 	virtual Status read_dir(uint64_t dir, uint64_t after, const DirEmitter &emit) = 0;
 
-	// Namespace changes (used by tests now, by MKNOD/MKDIR/UNLINK next).
-	virtual Result<InodeAttr> make_node(uint64_t parent, std::string_view name,
-					    uint32_t mode, uint32_t uid, uint32_t gid) = 0;
+	// Namespace changes.  Errnos are a local file system's: ENOENT,
+	// EEXIST, ENOTDIR, EISDIR, ENOTEMPTY, EPERM (link to a directory),
+	// EINVAL (a directory into its own subtree).
+	virtual Result<InodeAttr> create(uint64_t parent, std::string_view name,
+					 const NewNode &node) = 0;
+	Result<InodeAttr> make_node(uint64_t parent, std::string_view name,
+				    uint32_t mode, uint32_t uid, uint32_t gid)
+	{
+		return create(parent, name, NewNode{mode, uid, gid, 0, {}});
+	}
+	// A node in no directory (O_TMPFILE): nlink 0, alive while open or
+	// until link() names it; dir only has to exist.
+	virtual Result<InodeAttr> create_unlinked(uint64_t dir, const NewNode &node) = 0;
+	// Removes the entry whatever it names (a directory only when empty).
 	virtual Status remove(uint64_t parent, std::string_view name) = 0;
+	// unlink: not a directory (EISDIR); rmdir: a directory (ENOTDIR), empty.
+	virtual Status unlink(uint64_t parent, std::string_view name) = 0;
+	virtual Status rmdir(uint64_t parent, std::string_view name) = 0;
+	virtual Status rename(uint64_t olddir, std::string_view oldname, uint64_t newdir,
+			      std::string_view newname, uint32_t flags) = 0;
+	virtual Result<InodeAttr> link(uint64_t ino, uint64_t newparent,
+				       std::string_view newname) = 0;
+	virtual Result<std::string> readlink(uint64_t ino) = 0;
+	virtual Result<InodeAttr> setattr(uint64_t ino, const SetAttr &change) = 0;
+
+	// Open handles keep an unlinked inode (and its data) alive.
+	virtual Result<uint64_t> open(uint64_t ino) = 0;
+	virtual Status release(uint64_t ino) = 0;
+
+	// File data.  read returns fewer bytes than asked at end of file;
+	// holes read as zeros.  write extends the file as needed.
+	virtual Result<size_t> read(uint64_t ino, uint64_t offset, std::span<std::byte> out) = 0;
+	virtual Result<size_t> write(uint64_t ino, uint64_t offset,
+				     std::span<const std::byte> data) = 0;
+	// Returns once ino's data (and attributes unless datasync) are durable.
+	virtual Status sync(uint64_t ino, bool datasync) = 0;
 };
 
 }  // namespace weft

@@ -5,6 +5,9 @@
 //        or  {"status":"error","errno":<positive int>,"message":"<one line>"}
 // The CQE result is 0 whenever a JSON reply was written (errors included);
 // it is -EMSGSIZE when the reply does not fit in out_max.
+// Commands (docs/cli.md; fields in docs/weft.8): version, status,
+// drive add|list|remove|scan, fs create|list|update|delete, scrub -- the
+// cluster ones over a ClusterState (the storage engine and the catalog).
 #ifndef WEFT_DAEMON_MGMT_HANDLER_H
 #define WEFT_DAEMON_MGMT_HANDLER_H
 
@@ -14,6 +17,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cluster_state.h"
 #include "dispatcher.h"
 #include "metadata_store.h"
 #include "ring_transport.h"
@@ -28,7 +32,10 @@ struct DaemonInfo {
 
 class MgmtHandler {
 public:
-	MgmtHandler(MetadataStore &store, DaemonInfo info);
+	// cluster: the node's storage and catalog; without one (tests of the
+	// protocol alone) status reports statvfs of the data dir and the
+	// drive / fs / scrub commands answer ENODEV.
+	MgmtHandler(MetadataStore &store, DaemonInfo info, ClusterState *cluster = nullptr);
 
 	void register_with(Dispatcher &d);
 	Reply handle(const Request &req);
@@ -41,9 +48,22 @@ private:
 
 	Result<nlohmann::json> version(const nlohmann::json &args);
 	Result<nlohmann::json> status(const nlohmann::json &args);
+	Result<nlohmann::json> drive_add(const nlohmann::json &args);
+	Result<nlohmann::json> drive_list(const nlohmann::json &args);
+	Result<nlohmann::json> drive_remove(const nlohmann::json &args);
+	Result<nlohmann::json> drive_scan(const nlohmann::json &args);
+	Result<nlohmann::json> fs_create(const nlohmann::json &args);
+	Result<nlohmann::json> fs_list(const nlohmann::json &args);
+	Result<nlohmann::json> fs_update(const nlohmann::json &args);
+	Result<nlohmann::json> fs_delete(const nlohmann::json &args);
+	Result<nlohmann::json> scrub(const nlohmann::json &args);
+
+	nlohmann::json fs_json(const FsConfig &fs);
+	nlohmann::json redundancy_json();
 
 	MetadataStore &store_;
 	DaemonInfo info_;
+	ClusterState *cluster_;
 	std::map<std::string, Command, std::less<>> commands_;
 };
 

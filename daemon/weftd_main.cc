@@ -13,6 +13,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "catalog_mount.h"
+#include "cluster_state.h"
 #include "device_transport.h"
 #include "dispatcher.h"
 #include "fs_handlers.h"
@@ -35,6 +37,7 @@ struct Config {
 	// thread of stat: 7k ops/s at 0, 37k at 100; no loss with 2 threads).
 	uint32_t spin_us = 100;
 	std::string log_level = "info";
+	uint64_t default_drive_bytes = 16ull << 30;
 };
 
 constexpr int kWakeSignal = SIGUSR1;
@@ -87,6 +90,11 @@ int main(int argc, char **argv)
 	app.add_option("--log-level", cfg.log_level, "error, warn, info or debug")
 		->capture_default_str();
 	app.add_option("--device", cfg.device, "ring device")->capture_default_str();
+	app.add_option("--default-drive-size", cfg.default_drive_bytes,
+		       "size of the sparse drive file kept in --data-dir while no drive is "
+		       "configured (e.g. 16GiB)")
+		->transform(CLI::AsSizeValue(false))
+		->capture_default_str();
 	CLI11_PARSE(app, argc, argv);
 
 	auto level = weft::log::parse_level(cfg.log_level);
@@ -118,11 +126,20 @@ int main(int argc, char **argv)
 		WEFT_LOG(kInfo) << "resumed channel '" << cfg.name << "' with " << att->pending
 				<< " requests waiting";
 
+	weft::ClusterOptions copts;
+	copts.data_dir = cfg.data_dir;
+	copts.default_drive_bytes = cfg.default_drive_bytes;
+	auto cluster = weft::ClusterState::open(copts);
+	if (!cluster)
+		return fail(cluster.error().message);
+
 	weft::MemoryMetadataStore store;
 	weft::FsHandlers fs(store, weft::FsHandlerOptions{cfg.data_dir});
-	weft::MgmtHandler mgmt(store, weft::DaemonInfo{cfg.name, cfg.data_dir, att->geometry});
+	weft::MgmtHandler mgmt(store, weft::DaemonInfo{cfg.name, cfg.data_dir, att->geometry},
+			       cluster->get());
 	weft::Dispatcher dispatcher;
 	fs.register_with(dispatcher);
+	weft::register_catalog_mount(dispatcher, fs, store, **cluster);
 	mgmt.register_with(dispatcher);
 
 	if (auto st = server.start(dispatcher); !st)

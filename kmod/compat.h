@@ -74,4 +74,30 @@ static inline void weft_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flag
 #endif
 }
 
+/* 6.5+: splice reads from the page cache are filemap_splice_read(). */
+#ifdef WEFT_HAVE_FILEMAP_SPLICE_READ
+#define weft_splice_read filemap_splice_read
+#else
+#define weft_splice_read generic_file_splice_read
+#endif
+
+/*
+ * 6.3+: write_cache_pages() hands its callback a folio, before a page.
+ * WEFT_WRITEPAGE_CB(name, fn) defines name as the callback that calls
+ * int fn(struct folio *, struct writeback_control *, void *).
+ */
+#ifdef WEFT_HAVE_WRITEPAGE_FOLIO
+#define WEFT_WRITEPAGE_CB(name, fn)					\
+static int name(struct folio *folio, struct writeback_control *wbc, void *data) \
+{									\
+	return fn(folio, wbc, data);					\
+}
+#else
+#define WEFT_WRITEPAGE_CB(name, fn)					\
+static int name(struct page *page, struct writeback_control *wbc, void *data) \
+{									\
+	return fn(page_folio(page), wbc, data);				\
+}
+#endif
+
 #endif /* _WEFT_COMPAT_H */

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Directories: lookup, dentry revalidation, readdir.
+ * Directories: lookup, dentry revalidation, readdir, and the namespace
+ * operations (create, mknod, mkdir, symlink, link, unlink, rmdir, rename).
  *
  * A dentry is trusted until d_time (jiffies), from the daemon's
  * entry_valid_ns capped by the mount's entry_timeout (negative_timeout for
@@ -152,7 +153,270 @@ const struct file_operations weft_dir_operations = {
 	.iterate_shared	= weft_readdir,
 };
 
+/* ------------------------------------------------------------------ */
+/* namespace changes                                                   */
+
+/* the next getattr of inode asks the daemon (its nlink, times changed) */
+void weft_attr_expire(struct inode *inode)
+{
+	WRITE_ONCE(WEFT_I(inode)->attr_expires, jiffies - 1);
+}
+
+/* an entry reply for a node of type `type` just made under dir */
+static bool weft_new_entry_valid(const struct weft_req *req, const struct weft_entry_out *e,
+				 struct inode *dir, umode_t type)
+{
+	return req->out_len == sizeof(*e) && e->nodeid && e->nodeid != weft_nodeid(dir) &&
+	       weft_attr_valid(&e->attr) && (e->attr.mode & S_IFMT) == type;
+}
+
+/*
+ * CREATE, MKNOD, MKDIR, SYMLINK: mode has its type; target for SYMLINK.
+ * With tmpfile (O_TMPFILE; dentry is its unnamed one) a CREATE of a file
+ * in no directory, opened on tmpfile.
+ */
+static int weft_make_node(struct inode *dir, struct dentry *dentry, u32 opcode, umode_t mode,
+			  dev_t rdev, const char *target, struct file *tmpfile)
+{
+	size_t namelen = tmpfile ? 0 : dentry->d_name.len, tlen = target ? strlen(target) : 0;
+	struct weft_create_in *in;
+	struct weft_entry_out out;
+	struct weft_req req;
+	struct inode *inode;
+	kgid_t gid;
+	int err;
+
+	if (namelen > NAME_MAX)
+		return -ENAMETOOLONG;
+	if (tlen > WEFT_SYMLINK_MAX)
+		return -ENAMETOOLONG;
+	if (target && !tlen)
+		return -ENOENT;
+	if (sizeof(*in) + namelen + tlen > WEFT_SB(dir->i_sb)->chan->max_io)
+		return -ENAMETOOLONG;
+	in = kmalloc(sizeof(*in) + namelen + tlen, GFP_KERNEL);
+	if (!in)
+		return -ENOMEM;
+	/* owner as inode_init_owner() would choose it: setgid directories */
+	gid = current_fsgid();
+	if (dir->i_mode & S_ISGID) {
+		gid = dir->i_gid;
+		if (S_ISDIR(mode))
+			mode |= S_ISGID;
+	}
+	in->mode = mode;
+	in->rdev = new_encode_dev(rdev);
+	in->uid = from_kuid_munged(&init_user_ns, current_fsuid());
+	in->gid = from_kgid_munged(&init_user_ns, gid);
+	in->namelen = namelen;
+	in->flags = tmpfile ? WEFT_CREATE_TMPFILE : 0;
+	memcpy(in + 1, dentry->d_name.name, namelen);
+	if (tlen)
+		memcpy((char *)(in + 1) + namelen, target, tlen);
+
+	weft_req_init(&req, opcode, weft_nodeid(dir));
+	req.in = in;
+	req.in_len = sizeof(*in) + namelen + tlen;
+	req.out = &out;
+	req.out_max = sizeof(out);
+	err = weft_send(dir, &req);
+	kfree(in);
+	if (err)
+		return err;
+	if (!weft_new_entry_valid(&req, &out, dir, mode & S_IFMT))
+		return -EIO;
+	inode = weft_iget(dir->i_sb, out.nodeid, &out.attr, out.attr_valid_ns);
+	if (IS_ERR(inode))
+		return PTR_ERR(inode);
+	if (tmpfile) {
+		if (inode->i_nlink) {	/* weftd linked it somewhere */
+			iput(inode);
+			return -EIO;
+		}
+		set_nlink(inode, 1);	/* d_tmpfile() drops the creation link */
+		d_tmpfile(tmpfile, inode);
+		return finish_open_simple(tmpfile, 0);
+	}
+	d_instantiate(dentry, inode);
+	weft_set_entry_time(dentry, &out);
+	weft_attr_expire(dir);
+	return 0;
+}
+
+static int weft_make(struct inode *dir, struct dentry *dentry, u32 opcode, umode_t mode,
+		     dev_t rdev, const char *target)
+{
+	return weft_make_node(dir, dentry, opcode, mode, rdev, target, NULL);
+}
+
+static int weft_tmpfile(WEFT_IDMAP_ARG, struct inode *dir, struct file *file, umode_t mode)
+{
+	return weft_make_node(dir, file->f_path.dentry, WEFT_OP_CREATE,
+			      (mode & ~S_IFMT) | S_IFREG, 0, NULL, file);
+}
+
+static int weft_create(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
+		       umode_t mode, bool excl)
+{
+	return weft_make(dir, dentry, WEFT_OP_CREATE, (mode & ~S_IFMT) | S_IFREG, 0, NULL);
+}
+
+static int weft_mknod(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
+		      umode_t mode, dev_t rdev)
+{
+	switch (mode & S_IFMT) {
+	case S_IFREG:
+		return weft_make(dir, dentry, WEFT_OP_CREATE, mode, 0, NULL);
+	case S_IFCHR:
+	case S_IFBLK:
+	case S_IFIFO:
+	case S_IFSOCK:
+		return weft_make(dir, dentry, WEFT_OP_MKNOD, mode, rdev, NULL);
+	}
+	return -EINVAL;
+}
+
+static int weft_mkdir(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry, umode_t mode)
+{
+	return weft_make(dir, dentry, WEFT_OP_MKDIR, (mode & ~S_IFMT) | S_IFDIR, 0, NULL);
+}
+
+static int weft_symlink(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
+			const char *target)
+{
+	return weft_make(dir, dentry, WEFT_OP_SYMLINK, S_IFLNK | 0777, 0, target);
+}
+
+static int weft_link(struct dentry *old, struct inode *dir, struct dentry *dentry)
+{
+	struct inode *inode = d_inode(old);
+	size_t namelen = dentry->d_name.len;
+	struct weft_link_in *in;
+	struct weft_entry_out out;
+	struct weft_req req;
+	int err;
+
+	if (namelen > NAME_MAX)
+		return -ENAMETOOLONG;
+	in = kmalloc(sizeof(*in) + namelen, GFP_KERNEL);
+	if (!in)
+		return -ENOMEM;
+	in->nodeid = weft_nodeid(inode);
+	in->namelen = namelen;
+	in->pad = 0;
+	memcpy(in + 1, dentry->d_name.name, namelen);
+	weft_req_init(&req, WEFT_OP_LINK, weft_nodeid(dir));
+	req.in = in;
+	req.in_len = sizeof(*in) + namelen;
+	req.out = &out;
+	req.out_max = sizeof(out);
+	err = weft_send(dir, &req);
+	kfree(in);
+	if (err)
+		return err;
+	if (req.out_len != sizeof(out) || out.nodeid != weft_nodeid(inode) ||
+	    !weft_attr_valid(&out.attr) || ((out.attr.mode ^ inode->i_mode) & S_IFMT))
+		return -EIO;
+	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
+	ihold(inode);
+	d_instantiate(dentry, inode);
+	weft_set_entry_time(dentry, &out);
+	weft_attr_expire(dir);
+	return 0;
+}
+
+/* UNLINK or RMDIR of dentry under dir */
+static int weft_remove(struct inode *dir, struct dentry *dentry, u32 opcode)
+{
+	struct inode *inode = d_inode(dentry);
+	struct weft_req req;
+	int err;
+
+	weft_req_init(&req, opcode, weft_nodeid(dir));
+	req.in = dentry->d_name.name;
+	req.in_len = dentry->d_name.len;
+	err = weft_send(dir, &req);
+	if (err)
+		return err;
+	if (opcode == WEFT_OP_RMDIR)
+		clear_nlink(inode);
+	else if (inode->i_nlink)
+		drop_nlink(inode);
+	weft_attr_expire(inode);
+	weft_attr_expire(dir);
+	return 0;
+}
+
+static int weft_unlink(struct inode *dir, struct dentry *dentry)
+{
+	return weft_remove(dir, dentry, WEFT_OP_UNLINK);
+}
+
+static int weft_rmdir(struct inode *dir, struct dentry *dentry)
+{
+	return weft_remove(dir, dentry, WEFT_OP_RMDIR);
+}
+
+static int weft_rename(WEFT_IDMAP_ARG, struct inode *olddir, struct dentry *old,
+		       struct inode *newdir, struct dentry *new, unsigned int flags)
+{
+	size_t oldlen = old->d_name.len, newlen = new->d_name.len;
+	struct inode *target = d_inode(new);
+	struct weft_rename_in *in;
+	struct weft_req req;
+	int err;
+
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+		return -EINVAL;
+	if (oldlen > NAME_MAX || newlen > NAME_MAX)
+		return -ENAMETOOLONG;
+	in = kmalloc(sizeof(*in) + oldlen + newlen, GFP_KERNEL);
+	if (!in)
+		return -ENOMEM;
+	in->newdir = weft_nodeid(newdir);
+	in->flags = 0;
+	if (flags & RENAME_NOREPLACE)
+		in->flags |= WEFT_RENAME_NOREPLACE;
+	if (flags & RENAME_EXCHANGE)
+		in->flags |= WEFT_RENAME_EXCHANGE;
+	in->oldnamelen = oldlen;
+	in->newnamelen = newlen;
+	in->pad = 0;
+	memcpy(in + 1, old->d_name.name, oldlen);
+	memcpy((char *)(in + 1) + oldlen, new->d_name.name, newlen);
+	weft_req_init(&req, WEFT_OP_RENAME, weft_nodeid(olddir));
+	req.in = in;
+	req.in_len = sizeof(*in) + oldlen + newlen;
+	err = weft_send(olddir, &req);
+	kfree(in);
+	if (err)
+		return err;
+	if (target && !(flags & RENAME_EXCHANGE)) {
+		/* the replaced node lost a name (a directory: its only one) */
+		if (S_ISDIR(target->i_mode))
+			clear_nlink(target);
+		else if (target->i_nlink)
+			drop_nlink(target);
+	}
+	if (target)
+		weft_attr_expire(target);
+	weft_attr_expire(d_inode(old));
+	weft_attr_expire(olddir);
+	weft_attr_expire(newdir);
+	return 0;
+}
+
 const struct inode_operations weft_dir_inode_operations = {
 	.lookup		= weft_lookup,
 	.getattr	= weft_getattr,
+	.setattr	= weft_setattr,
+	.create		= weft_create,
+	.mknod		= weft_mknod,
+	.mkdir		= weft_mkdir,
+	.symlink	= weft_symlink,
+	.link		= weft_link,
+	.unlink		= weft_unlink,
+	.rmdir		= weft_rmdir,
+	.rename		= weft_rename,
+	.tmpfile	= weft_tmpfile,
 };

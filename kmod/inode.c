@@ -10,6 +10,7 @@
 #include <linux/fs_parser.h>
 #include <linux/module.h>
 #include <linux/namei.h>
+#include <linux/pagemap.h>
 #include <linux/seq_file.h>
 #include <linux/slab.h>
 #include <linux/statfs.h>
@@ -74,10 +75,6 @@ static int weft_inode_set(struct inode *inode, void *data)
 	return 0;
 }
 
-static const struct file_operations weft_file_operations = {
-	.llseek		= generic_file_llseek,
-};
-
 static void weft_init_inode(struct inode *inode, const struct weft_attr *a)
 {
 	inode->i_mode = a->mode & S_IFMT;
@@ -91,9 +88,11 @@ static void weft_init_inode(struct inode *inode, const struct weft_attr *a)
 	case S_IFREG:
 		inode->i_op = &weft_file_inode_operations;
 		inode->i_fop = &weft_file_operations;
+		inode->i_mapping->a_ops = &weft_file_aops;
 		break;
 	case S_IFLNK:
 		inode->i_op = &weft_symlink_inode_operations;
+		inode_nohighmem(inode);
 		break;
 	default:
 		inode->i_op = &weft_special_inode_operations;
@@ -162,16 +161,99 @@ int weft_getattr(WEFT_IDMAP_ARG, const struct path *path, struct kstat *stat,
 	return 0;
 }
 
+/*
+ * The kernel checks permissions (setattr_prepare: owner, CAP_CHOWN/FOWNER,
+ * the setgid bit); notify_change() already turned ATTR_KILL_SUID/SGID into
+ * a mode change.  The daemon applies exactly what is sent; every time is
+ * explicit (the VFS filled in "now" where the caller did not say).
+ */
+int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr)
+{
+	struct inode *inode = d_inode(dentry);
+	unsigned int valid = attr->ia_valid;
+	struct weft_setattr_in in = {};
+	struct weft_attr_out out;
+	struct weft_req req;
+	int err;
+
+	err = setattr_prepare(idmap, dentry, attr);
+	if (err)
+		return err;
+	if (valid & ATTR_MODE) {
+		in.valid |= WEFT_SETATTR_MODE;
+		in.mode = attr->ia_mode & 07777;
+	}
+	if (valid & ATTR_UID) {
+		kuid_t uid = from_vfsuid(idmap, i_user_ns(inode), attr->ia_vfsuid);
+
+		in.valid |= WEFT_SETATTR_UID;
+		in.uid = from_kuid(&init_user_ns, uid);
+	}
+	if (valid & ATTR_GID) {
+		kgid_t gid = from_vfsgid(idmap, i_user_ns(inode), attr->ia_vfsgid);
+
+		in.valid |= WEFT_SETATTR_GID;
+		in.gid = from_kgid(&init_user_ns, gid);
+	}
+	if (valid & ATTR_SIZE) {
+		if (!S_ISREG(inode->i_mode))
+			return S_ISDIR(inode->i_mode) ? -EISDIR : -EINVAL;
+		/* what mappings dirtied reaches weftd before the size changes */
+		err = filemap_write_and_wait(inode->i_mapping);
+		if (err)
+			return err;
+		in.valid |= WEFT_SETATTR_SIZE;
+		in.size = attr->ia_size;
+	}
+	if (valid & ATTR_ATIME) {
+		in.valid |= WEFT_SETATTR_ATIME;
+		in.atime_sec = attr->ia_atime.tv_sec;
+		in.atime_nsec = attr->ia_atime.tv_nsec;
+	}
+	if (valid & ATTR_MTIME) {
+		in.valid |= WEFT_SETATTR_MTIME;
+		in.mtime_sec = attr->ia_mtime.tv_sec;
+		in.mtime_nsec = attr->ia_mtime.tv_nsec;
+	}
+	if (valid & ATTR_CTIME) {
+		in.valid |= WEFT_SETATTR_CTIME;
+		in.ctime_sec = attr->ia_ctime.tv_sec;
+		in.ctime_nsec = attr->ia_ctime.tv_nsec;
+	}
+	if (!in.valid)
+		return 0;
+
+	weft_req_init(&req, WEFT_OP_SETATTR, weft_nodeid(inode));
+	req.in = &in;
+	req.in_len = sizeof(in);
+	req.out = &out;
+	req.out_max = sizeof(out);
+	err = weft_send(inode, &req);
+	if (err)
+		return err;
+	if (req.out_len != sizeof(out) || !weft_attr_valid(&out.attr) ||
+	    ((inode->i_mode ^ out.attr.mode) & S_IFMT))
+		return -EIO;
+	if (valid & ATTR_SIZE)
+		truncate_setsize(inode, attr->ia_size);
+	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
+	return 0;
+}
+
 const struct inode_operations weft_file_inode_operations = {
 	.getattr	= weft_getattr,
+	.setattr	= weft_setattr,
 };
 
 const struct inode_operations weft_symlink_inode_operations = {
+	.get_link	= weft_get_link,
 	.getattr	= weft_getattr,
+	.setattr	= weft_setattr,
 };
 
 const struct inode_operations weft_special_inode_operations = {
 	.getattr	= weft_getattr,
+	.setattr	= weft_setattr,
 };
 
 /* ------------------------------------------------------------------ */
@@ -369,6 +451,7 @@ static int weft_fill_super(struct super_block *sb, struct fs_context *fc)
 	struct weft_sb *sbi = WEFT_SB(sb);
 	struct inode *root;
 	u32 bs = m->block_size;
+	int err;
 
 	sb->s_magic = WEFT_SUPER_MAGIC;
 	sb->s_op = &weft_super_operations;
@@ -388,6 +471,10 @@ static int weft_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_root = d_make_root(root);
 	if (!sb->s_root)
 		return -ENOMEM;
+	/* a backing device of our own: background writeback of mapped pages */
+	err = super_setup_bdi(sb);
+	if (err)
+		return err;
 
 	mutex_lock(&weft_chan_mutex);
 	list_add_tail(&sbi->node, &weft_mounts);

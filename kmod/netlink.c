@@ -8,6 +8,7 @@
  *   MOUNT_LIST    dump  one message per mount
  *   SET           do    admin: per-request timeout / grace period of a channel
  *   MGMT          do    admin: JSON request relayed to weftd, JSON reply
+ *   OP_STATS      dump  one message per opcode with requests (stats.c)
  *
  * Every request attribute has a policy and is validated strictly (the core
  * refuses unknown attributes, trailing data and reply-only attributes before
@@ -22,6 +23,7 @@
 #include <net/genetlink.h>
 
 #include "weft.h"
+#include "stats.h"
 
 /* not const: 6.1's nla_policy.range is a plain pointer */
 static struct netlink_range_validation weft_timeout_range __ro_after_init = {
@@ -40,6 +42,7 @@ static const struct nla_policy weft_genl_policy[WEFT_A_MAX + 1] = {
 	[WEFT_A_ABI_VERSION]	= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
 	[WEFT_A_CHANNEL]	= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
 	[WEFT_A_MOUNT]		= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
+	[WEFT_A_OP_STATS]	= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
 	/* request attributes */
 	[WEFT_A_CHANNEL_NAME]	= { .type = NLA_NUL_STRING, .len = WEFT_NAME_MAX - 1 },
 	[WEFT_A_TIMEOUT_MS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &weft_timeout_range),
@@ -267,6 +270,43 @@ static int weft_nl_mount_dump(struct sk_buff *skb, struct netlink_callback *cb)
 	return weft_nl_dump_done(&d, weft_mount_list(weft_nl_fill_mount, &d));
 }
 
+/* cb->args[0]: the next opcode to look at */
+static int weft_nl_op_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct weft_nl_dump d = { .skb = skb, .cb = cb };
+	struct weft_op_stats st;
+	struct nlattr *nest;
+	u32 op = cb->args[0];
+	void *hdr;
+
+	for (; op < WEFT_OP_MAX; op++) {
+		if (!weft_stats_read(op, &st) || !st.count)
+			continue;
+		hdr = weft_nl_dump_put(&d, WEFT_CMD_OP_STATS);
+		if (!hdr)
+			break;
+		nest = nla_nest_start(skb, WEFT_A_OP_STATS);
+		if (!nest ||
+		    nla_put_u32(skb, WEFT_A_OPS_OPCODE, op) ||
+		    nla_put_u64_64bit(skb, WEFT_A_OPS_COUNT, st.count, WEFT_A_OPS_PAD) ||
+		    nla_put_u64_64bit(skb, WEFT_A_OPS_ERRORS, st.errors, WEFT_A_OPS_PAD) ||
+		    nla_put_u64_64bit(skb, WEFT_A_OPS_TOTAL_NS, st.total_ns, WEFT_A_OPS_PAD) ||
+		    nla_put(skb, WEFT_A_OPS_HIST, sizeof(st.hist), st.hist) ||
+		    nla_put_u64_64bit(skb, WEFT_A_OPS_SINCE_NS, weft_stats_since_ns(),
+				      WEFT_A_OPS_PAD)) {
+			genlmsg_cancel(skb, hdr);
+			break;
+		}
+		nla_nest_end(skb, nest);
+		genlmsg_end(skb, hdr);
+	}
+	cb->args[0] = op;
+	/* one opcode larger than an empty skb: cannot happen, but never loop */
+	if (op < WEFT_OP_MAX && skb->len == 0)
+		return -EMSGSIZE;
+	return skb->len;
+}
+
 static int weft_nl_set(struct sk_buff *skb, struct genl_info *info)
 {
 	const u32 *timeout = NULL, *grace = NULL;
@@ -373,6 +413,10 @@ static const struct genl_small_ops weft_genl_ops[] = {
 		.flags	= GENL_ADMIN_PERM,
 		.doit	= weft_nl_mgmt,
 	},
+	{
+		.cmd	= WEFT_CMD_OP_STATS,
+		.dumpit	= weft_nl_op_stats_dump,
+	},
 };
 
 static struct genl_family weft_genl_family __ro_after_init = {
@@ -387,12 +431,21 @@ static struct genl_family weft_genl_family __ro_after_init = {
 	.n_small_ops	= ARRAY_SIZE(weft_genl_ops),
 };
 
+/* The op statistics live with the family that reports them. */
 int weft_netlink_init(void)
 {
-	return genl_register_family(&weft_genl_family);
+	int err = weft_stats_init();
+
+	if (err)
+		return err;
+	err = genl_register_family(&weft_genl_family);
+	if (err)
+		weft_stats_exit();
+	return err;
 }
 
 void weft_netlink_exit(void)
 {
 	genl_unregister_family(&weft_genl_family);
+	weft_stats_exit();
 }

@@ -23,6 +23,7 @@
 #include <linux/vmalloc.h>
 
 #include "weft.h"
+#include "stats.h"
 
 void weft_req_init(struct weft_req *req, u32 opcode, u64 nodeid)
 {
@@ -487,7 +488,7 @@ static bool weft_slot_ready(struct weft_queue *q)
  * -errno), -ENOTCONN when the daemon is gone, -ETIMEDOUT, -EINTR (killed),
  * or -EIO for a completion that failed validation.
  */
-int weft_req_send(struct weft_chan *chan, struct weft_req *req)
+static int weft_req_send_wait(struct weft_chan *chan, struct weft_req *req)
 {
 	unsigned long deadline, left;
 	struct weft_queue *q;
@@ -565,5 +566,15 @@ int weft_req_send(struct weft_chan *chan, struct weft_req *req)
 		}
 	}
 	mutex_unlock(&q->lock);
+	return ret;
+}
+
+/* Every request, however it ends, is counted with its latency (stats.c). */
+int weft_req_send(struct weft_chan *chan, struct weft_req *req)
+{
+	u64 start = ktime_get_ns();
+	int ret = weft_req_send_wait(chan, req);
+
+	weft_stats_account(req->sqe.opcode, ret, ktime_get_ns() - start);
 	return ret;
 }

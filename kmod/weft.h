@@ -9,7 +9,10 @@
  *   region.c   the shared region: NUMA-local pages per queue, mmap
  *   netlink.c  the `weft` generic-netlink family
  *   inode.c    file system type, mount, super block, inodes, getattr
- *   dir.c      lookup, d_revalidate, readdir
+ *   dir.c      lookup, d_revalidate, readdir, namespace changes, O_TMPFILE
+ *   file.c     regular files: open/release, page cache reads and readahead,
+ *              write-through writes, writeback of shared mappings, O_DIRECT,
+ *              fsync; symlink targets
  */
 #ifndef _WEFT_H
 #define _WEFT_H
@@ -244,11 +247,19 @@ extern const struct inode_operations weft_symlink_inode_operations;
 extern const struct inode_operations weft_special_inode_operations;
 int weft_getattr(WEFT_IDMAP_ARG, const struct path *path, struct kstat *stat,
 		 u32 request_mask, unsigned int flags);
+int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr);
 
 /* dir.c */
 extern const struct inode_operations weft_dir_inode_operations;
 extern const struct file_operations weft_dir_operations;
 extern const struct dentry_operations weft_dentry_operations;
+void weft_attr_expire(struct inode *inode);
+
+/* file.c */
+extern const struct file_operations weft_file_operations;
+extern const struct address_space_operations weft_file_aops;
+const char *weft_get_link(struct dentry *dentry, struct inode *inode,
+			  struct delayed_call *done);
 
 /*
  * Channel registry (chan.c), for the control plane (netlink.c).  A channel

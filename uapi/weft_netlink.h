@@ -25,8 +25,9 @@
  *  - Every request attribute is strictly validated (unknown attributes and
  *    reply-only attributes are refused); errors carry an extack message.
  *  - WEFT_CMD_SET and WEFT_CMD_MGMT need CAP_NET_ADMIN (GENL_ADMIN_PERM).
- *  - CHANNEL_LIST and MOUNT_LIST are dumps (NLM_F_DUMP): one message per
- *    channel / mount, each holding one WEFT_A_CHANNEL / WEFT_A_MOUNT nest.
+ *  - CHANNEL_LIST, MOUNT_LIST and OP_STATS are dumps (NLM_F_DUMP): one
+ *    message per channel / mount / opcode, each holding one WEFT_A_CHANNEL /
+ *    WEFT_A_MOUNT / WEFT_A_OP_STATS nest.
  *  - JSON strings are NUL terminated in both directions.
  */
 
@@ -37,6 +38,7 @@ enum weft_genl_cmd {
 	WEFT_CMD_MOUNT_LIST,	/* dump: one MOUNT nest per mount */
 	WEFT_CMD_SET,		/* do, admin: CHANNEL_NAME + TIMEOUT_MS and/or GRACE_MS */
 	WEFT_CMD_MGMT,		/* do, admin: CHANNEL_NAME? + JSON -> JSON */
+	WEFT_CMD_OP_STATS,	/* dump: one OP_STATS nest per opcode that has requests */
 	__WEFT_CMD_MAX
 };
 #define WEFT_CMD_MAX (__WEFT_CMD_MAX - 1)
@@ -51,6 +53,7 @@ enum weft_genl_attr {
 	WEFT_A_GRACE_MS,	/* u32: daemon restart grace period, <= WEFT_SET_GRACE_MAX_MS */
 	WEFT_A_JSON,		/* string, <= WEFT_MGMT_MAX bytes before the NUL */
 	WEFT_A_MOUNT,		/* nest of WEFT_A_MNT_* (reply only) */
+	WEFT_A_OP_STATS,	/* nest of WEFT_A_OPS_* (reply only) */
 	__WEFT_A_MAX
 };
 #define WEFT_A_MAX (__WEFT_A_MAX - 1)
@@ -82,5 +85,27 @@ enum weft_genl_mount_attr {
 	__WEFT_A_MNT_MAX
 };
 #define WEFT_A_MNT_MAX (__WEFT_A_MNT_MAX - 1)
+
+/*
+ * WEFT_CMD_OP_STATS: requests of every channel, per ring opcode
+ * (enum weft_opcode), counted by the module when the caller's request ends
+ * (answered, refused, timed out or killed), since the module was loaded.
+ * Latency is what the caller saw, waiting for a free slot included.
+ */
+#define WEFT_STATS_BUCKETS	40	/* log2 ns buckets: 2^39 ns is 9 minutes */
+
+enum weft_genl_op_stats_attr {
+	WEFT_A_OPS_UNSPEC,
+	WEFT_A_OPS_OPCODE,	/* u32: enum weft_opcode */
+	WEFT_A_OPS_COUNT,	/* u64: requests */
+	WEFT_A_OPS_ERRORS,	/* u64: requests that ended with an error */
+	WEFT_A_OPS_TOTAL_NS,	/* u64: sum of latencies */
+	WEFT_A_OPS_HIST,	/* binary: u64[WEFT_STATS_BUCKETS], bucket b counts
+				 * latencies in [2^b, 2^(b+1)) ns (the last: and above) */
+	WEFT_A_OPS_SINCE_NS,	/* u64: ns since the counters started */
+	WEFT_A_OPS_PAD,
+	__WEFT_A_OPS_MAX
+};
+#define WEFT_A_OPS_MAX (__WEFT_A_OPS_MAX - 1)
 
 #endif /* _UAPI_LINUX_WEFT_NETLINK_H */

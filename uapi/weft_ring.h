@@ -271,6 +271,118 @@ struct weft_dirent {
 #define WEFT_DIRENT_SIZE(namelen) \
 	WEFT_DIRENT_ALIGN(sizeof(struct weft_dirent) + (namelen))
 
+/*
+ * Namespace and data payloads (issue 4).  Names are never NUL terminated;
+ * their lengths are given explicitly.  Every reply is validated by the
+ * kernel before use.
+ */
+
+/*
+ * CREATE, MKNOD, MKDIR, SYMLINK (sqe.nodeid = parent):
+ * in = struct weft_create_in, then namelen bytes of name, then (SYMLINK
+ * only) the target: the rest of in_len, 1..4095 bytes, no NUL.
+ * out = struct weft_entry_out (nodeid != 0, attr of the new node).
+ * mode is final (umask and setgid stripping already applied by the VFS);
+ * uid/gid are the owner the kernel chose (setgid directories included).
+ * CREATE with WEFT_CREATE_TMPFILE (O_TMPFILE): no name (namelen 0); the
+ * file is made with no link (nlink 0) and lives while open or until a
+ * LINK names it.
+ */
+struct weft_create_in {
+	__u32 mode;		/* S_IF* | permissions */
+	__u32 rdev;		/* MKNOD of S_IFCHR/S_IFBLK: new_encode_dev() */
+	__u32 uid;
+	__u32 gid;
+	__u32 namelen;		/* 1..255 */
+	__u32 flags;		/* WEFT_CREATE_*; zero for the other opcodes */
+};
+
+#define WEFT_CREATE_TMPFILE	(1u << 0)
+
+/* UNLINK, RMDIR (sqe.nodeid = parent): in = name; out = nothing. */
+
+/*
+ * RENAME (sqe.nodeid = old parent): in = struct weft_rename_in, old name,
+ * new name.  out = nothing.  flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2).
+ */
+struct weft_rename_in {
+	__u64 newdir;		/* new parent nodeid */
+	__u32 flags;
+	__u32 oldnamelen;	/* 1..255 */
+	__u32 newnamelen;	/* 1..255 */
+	__u32 pad;		/* zero */
+};
+
+#define WEFT_RENAME_NOREPLACE	(1u << 0)
+#define WEFT_RENAME_EXCHANGE	(1u << 1)
+
+/*
+ * LINK (sqe.nodeid = new parent): in = struct weft_link_in, then the new
+ * name; out = struct weft_entry_out of the linked inode.
+ */
+struct weft_link_in {
+	__u64 nodeid;		/* existing inode */
+	__u32 namelen;		/* 1..255 */
+	__u32 pad;		/* zero */
+};
+
+/* READLINK (sqe.nodeid = symlink): out = target, 1..4095 bytes, no NUL. */
+
+/*
+ * SETATTR (sqe.nodeid = inode): in = struct weft_setattr_in; out = struct
+ * weft_attr_out after the change.  Only fields named in valid are applied.
+ */
+struct weft_setattr_in {
+	__u32 valid;		/* WEFT_SETATTR_* */
+	__u32 mode;		/* permission bits only (07777) */
+	__u32 uid;
+	__u32 gid;
+	__u64 size;
+	__s64 atime_sec;
+	__s64 mtime_sec;
+	__s64 ctime_sec;
+	__u32 atime_nsec;
+	__u32 mtime_nsec;
+	__u32 ctime_nsec;
+	__u32 pad;		/* zero */
+};
+
+#define WEFT_SETATTR_MODE	(1u << 0)
+#define WEFT_SETATTR_UID	(1u << 1)
+#define WEFT_SETATTR_GID	(1u << 2)
+#define WEFT_SETATTR_SIZE	(1u << 3)
+#define WEFT_SETATTR_ATIME	(1u << 4)
+#define WEFT_SETATTR_MTIME	(1u << 5)
+#define WEFT_SETATTR_CTIME	(1u << 6)
+
+/*
+ * OPEN (sqe.nodeid = inode, u.rw.flags = open flags): out = struct
+ * weft_open_out.  RELEASE (sqe.fh = the handle): out = nothing.  An
+ * unlinked inode lives on while it has open handles.
+ */
+struct weft_open_out {
+	__u64 fh;
+	__u32 open_flags;	/* reserved, zero */
+	__u32 pad;
+};
+
+/*
+ * READ (sqe.nodeid, u.rw.offset, u.rw.size <= out_max): out = the bytes at
+ * offset, at most size; fewer means end of file.
+ * WRITE (u.rw.offset, u.rw.size = in_len): in = the data; out = struct
+ * weft_write_out, size <= u.rw.size.
+ * FSYNC (u.rw.flags = WEFT_FSYNC_DATASYNC or 0): out = nothing; completes
+ * once the inode's data (and, without DATASYNC, attributes) are durable.
+ */
+struct weft_write_out {
+	__u32 size;		/* bytes written */
+	__u32 pad;
+};
+
+#define WEFT_FSYNC_DATASYNC	(1u << 0)
+
+#define WEFT_SYMLINK_MAX	4095	/* target bytes, without NUL */
+
 /* ------------------------------------------------------------------ */
 /* daemon -> kernel notifications (WEFT_IOC_NOTIFY)                    */
 

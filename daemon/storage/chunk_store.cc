@@ -232,6 +232,49 @@ Status ChunkStore::fail_drive(uint32_t drive_id)
 	return mark_failed(drive_id);
 }
 
+Status ChunkStore::remove_drive(uint32_t drive_id)
+{
+	std::lock_guard lock(state_mu_);
+	WEFT_RETURN_IF_ERROR(usable());
+	auto it = drives_.find(drive_id);
+	if (it == drives_.end())
+		return make_error(ENOENT, "no drive " + std::to_string(drive_id));
+	// Extents are allocated under state_mu_, so a drive whose allocator is
+	// all free has no replica and no write in flight can be aiming at it.
+	const BlockAllocator &a = *it->second.allocator;
+	if (a.free_blocks() != a.total_blocks())
+		return make_error(EBUSY, "drive " + std::to_string(drive_id) +
+						 " holds data: fail it and rebuild before removing it");
+	ClusterMap next = map_;
+	WEFT_RETURN_IF_ERROR(next.remove_drive(drive_id));
+	MetaStore::Batch b;
+	b.delete_drive(drive_id);
+	b.put_epoch(next.epoch());
+	WEFT_RETURN_IF_ERROR(meta_->commit(b, true));
+	map_ = next;
+	drives_.erase(it);  // closes the drive: O_EXCL / flock released
+	return {};
+}
+
+std::vector<DriveStatus> ChunkStore::drive_status()
+{
+	std::lock_guard lock(state_mu_);
+	std::vector<DriveStatus> out;
+	for (const auto &[id, slot] : drives_) {
+		DriveStatus s;
+		s.record = slot.record;
+		s.open = slot.drive != nullptr;
+		if (s.open) {
+			s.total_blocks = slot.allocator->total_blocks();
+			s.free_blocks = slot.allocator->free_blocks();
+			if (slot.drive->io().failed())
+				s.record.info.state = DriveState::kFailed;
+		}
+		out.push_back(std::move(s));
+	}
+	return out;
+}
+
 Status ChunkStore::read_replica(const Replica &r, uint32_t first, uint32_t count, std::byte *buf)
 {
 	Drive *d = live_drive(r.drive);

@@ -88,6 +88,14 @@ struct RedundancyReport {
 	uint64_t rebuild_remaining = 0;  // chunks the running rebuild has left
 };
 
+// One drive as management sees it.
+struct DriveStatus {
+	DriveRecord record;  // id, host, state, weight, uuid, path
+	bool open = false;   // false: missing or swapped (and so failed)
+	uint64_t total_blocks = 0;  // 0 when not open
+	uint64_t free_blocks = 0;
+};
+
 struct ScrubReport {
 	uint64_t chunks = 0;
 	uint64_t blocks_checked = 0;
@@ -116,6 +124,11 @@ public:
 				   bool force = false);
 	// Takes a drive out of service: its replicas become degraded.
 	Status fail_drive(uint32_t drive_id);
+	// Forgets a drive that holds no extents (EBUSY otherwise) and releases
+	// it; ENOENT if unknown.  A new epoch, persisted.
+	Status remove_drive(uint32_t drive_id);
+	// Every recorded drive, by id.
+	std::vector<DriveStatus> drive_status();
 
 	// data: whole blocks, first_block + blocks <= chunk_blocks.
 	Status write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data);
@@ -195,7 +208,8 @@ private:
 
 	std::mutex state_mu_;
 	ClusterMap map_;
-	// Slots are only ever added, so a Drive* stays valid for the store's life.
+	// A slot is erased only by remove_drive(), and only when no extent
+	// (so no replica and no I/O) refers to its drive.
 	std::map<uint32_t, DriveSlot> drives_;
 
 	AtomicCounters counters_;

@@ -25,7 +25,8 @@ struct OpenedDevice {
 	uint32_t logical_block = 512;
 };
 
-// Opens path O_DIRECT and exclusively: O_EXCL on a block device (the kernel
+// Opens path O_DIRECT (a file: buffered if its file system refuses
+// O_DIRECT) and exclusively: O_EXCL on a block device (the kernel
 // refuses it while mounted or claimed), an flock on a file.  The hold lasts
 // as long as the fd.
 Result<OpenedDevice> open_exclusive(const std::string &path)
@@ -39,6 +40,11 @@ Result<OpenedDevice> open_exclusive(const std::string &path)
 	int flags = O_RDWR | O_DIRECT | O_CLOEXEC | (block ? O_EXCL : 0);
 	OpenedDevice dev;
 	dev.fd.reset(::open(path.c_str(), flags));
+	// A file on a file system without O_DIRECT (tmpfs before Linux 6.6,
+	// where a default drive file may live): buffered I/O, made durable by
+	// the same fdatasync as every write; reads are still checksummed.
+	if (!dev.fd.valid() && errno == EINVAL && !block)
+		dev.fd.reset(::open(path.c_str(), flags & ~O_DIRECT));
 	if (!dev.fd.valid()) {
 		if (errno == EBUSY)
 			return make_error(EBUSY, path + " is in use (mounted or held by another program)");

@@ -82,6 +82,11 @@ void MetaStore::Batch::put_drive(const DriveRecord &drive)
 	wb_.Put(drive_key(drive.info.id), drive.encode());
 }
 
+void MetaStore::Batch::delete_drive(uint32_t drive_id)
+{
+	wb_.Delete(drive_key(drive_id));
+}
+
 void MetaStore::Batch::put_epoch(uint64_t epoch)
 {
 	std::string v;

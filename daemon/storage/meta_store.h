@@ -34,6 +34,7 @@ public:
 		void put_intent(uint64_t chunk_id, const WriteIntent &intent);
 		void delete_intent(uint64_t chunk_id);
 		void put_drive(const DriveRecord &drive);
+		void delete_drive(uint32_t drive_id);
 		void put_epoch(uint64_t epoch);
 		void put_config(const std::string &name, const std::string &value);
 		bool empty() const { return wb_.Count() == 0; }

@@ -118,8 +118,8 @@ def family_id():
     raise SystemExit("no family id")
 
 F = family_id()
-VERSION, CHANNEL_LIST, MOUNT_LIST, SET, MGMT = 1, 2, 3, 4, 5
-A_MODULE_VERSION, A_CHANNEL_NAME, A_TIMEOUT_MS, A_GRACE_MS, A_JSON = 1, 4, 5, 6, 7
+VERSION, CHANNEL_LIST, MOUNT_LIST, SET, MGMT, OP_STATS = 1, 2, 3, 4, 5, 6
+A_MODULE_VERSION, A_CHANNEL_NAME, A_TIMEOUT_MS, A_GRACE_MS, A_JSON, A_OP_STATS = 1, 4, 5, 6, 7, 9
 failures = 0
 
 def expect(what, got, errno, ext=None):
@@ -139,6 +139,10 @@ if mode == "root":
     expect("version as a dump", request(F, VERSION, flags=0x305), EOPNOTSUPP)
     expect("channel list as a dump", request(F, CHANNEL_LIST, flags=0x305), 0)
     expect("mount list as a dump", request(F, MOUNT_LIST, flags=0x305), 0)
+    expect("op stats as a dump", request(F, OP_STATS, flags=0x305), 0)
+    expect("op stats as a do", request(F, OP_STATS), EOPNOTSUPP)
+    expect("op stats with a reply-only attribute", request(F, OP_STATS, attr(A_OP_STATS, b""), flags=0x305),
+           EINVAL)
     expect("set without a name", request(F, SET, u32(A_TIMEOUT_MS, 1000)), EINVAL)
     expect("set with nothing", request(F, SET, string(A_CHANNEL_NAME, "x")), EINVAL,
            "nothing to set: give a timeout and/or a grace period")
@@ -159,6 +163,7 @@ if mode == "root":
 else:
     expect("unprivileged version", request(F, VERSION), 0)
     expect("unprivileged channel list", request(F, CHANNEL_LIST, flags=0x305), 0)
+    expect("unprivileged op stats", request(F, OP_STATS, flags=0x305), 0)
     expect("unprivileged set", request(F, SET, string(A_CHANNEL_NAME, "x") + u32(A_TIMEOUT_MS, 1000)), EPERM)
     expect("unprivileged mgmt", request(F, MGMT, string(A_JSON, '{"command":"status"}')), EPERM)
 sys.exit(1 if failures else 0)

@@ -19,7 +19,7 @@ TEST(Args, HelpAtEveryLevel)
 		{"cluster", "host"}, {"cluster", "host", "list"}, {"cluster", "host", "add"},
 		{"cluster", "host", "remove"}, {"drive"}, {"drive", "list"}, {"drive", "add"},
 		{"drive", "remove"}, {"drive", "scan"}, {"fs"}, {"fs", "list"}, {"fs", "create"},
-		{"fs", "update"}, {"fs", "delete"},
+		{"fs", "update"}, {"fs", "delete"}, {"scrub"}, {"stats"},
 	};
 	for (auto p : paths) {
 		FakeControl f;
@@ -176,6 +176,8 @@ TEST(Args, RelayedRequests)
 		{{"drive", "list"}, R"({"command":"drive list","args":{}})"},
 		{{"drive", "add", "/dev/nvme0n1", "/dev/nvme1n1"},
 		 R"({"command":"drive add","args":{"paths":["/dev/nvme0n1","/dev/nvme1n1"]}})"},
+		{{"drive", "add", "--force", "/dev/nvme2n1"},
+		 R"({"command":"drive add","args":{"paths":["/dev/nvme2n1"],"force":true}})"},
 		{{"drive", "remove", "d1"}, R"({"command":"drive remove","args":{"id":"d1"}})"},
 		{{"drive", "scan"}, R"({"command":"drive scan","args":{}})"},
 		{{"fs", "list"}, R"({"command":"fs list","args":{}})"},
@@ -185,6 +187,9 @@ TEST(Args, RelayedRequests)
 		{{"fs", "update", "data", "--new-name", "d2", "--capacity", "1T"},
 		 R"({"command":"fs update","args":{"name":"data","new_name":"d2","capacity_bytes":1099511627776}})"},
 		{{"fs", "delete", "data"}, R"({"command":"fs delete","args":{"name":"data"}})"},
+		{{"fs", "update", "data", "--replication", "3"},
+		 R"({"command":"fs update","args":{"name":"data","replication":3}})"},
+		{{"scrub"}, R"({"command":"scrub","args":{}})"},
 	};
 	for (const auto &[args, want] : cases) {
 		FakeControl f;
@@ -215,6 +220,9 @@ TEST(Args, RelayedBadArguments)
 		{{"fs", "create", "a/b"},
 		 "weft: bad file system name 'a/b' (no '/', ',', blanks or control characters)\n"},
 		{{"fs", "update", "a"}, "weft: nothing to update: give --new-name, --capacity or --replication\n"},
+		{{"drive", "add", "nvme0n1"}, "weft: drive path must be absolute, not 'nvme0n1'\n"},
+		{{"fs", "update", "a", "--new-name", "x/y"},
+		 "weft: bad file system name 'x/y' (no '/', ',', blanks or control characters)\n"},
 		{{"fs", "list", "--channel", std::string(40, 'c')},
 		 "weft: bad channel name '" + std::string(40, 'c') + "' (1 to 31 characters)\n"},
 	};

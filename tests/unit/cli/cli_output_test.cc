@@ -225,7 +225,7 @@ TEST(Output, RelayedListText)
 {
 	FakeControl f;
 	f.mgmt_reply = R"({"status":"ok","result":[{"name":"default","replication":1,"capacity_bytes":10737418240}]})";
-	Result r = run_weft(f, {"fs", "list"});
+	Result r = run_weft(f, {"cluster", "host", "list"});
 	ASSERT_EQ(r.status, 0) << r.err;
 	EXPECT_EQ(r.out,
 		  "NAME     REPLICATION  CAPACITY\n"
@@ -238,8 +238,10 @@ TEST(Output, RelayedNoResult)
 {
 	FakeControl f;
 	f.mgmt_reply = R"({"status":"ok"})";
-	Result r = run_weft(f, {"fs", "delete", "x"});
+	Result r = run_weft(f, {"cluster", "host", "remove", "x"});
 	EXPECT_EQ(r.status, 0);
+	EXPECT_EQ(r.out, "ok\n");
+	r = run_weft(f, {"fs", "delete", "x"});
 	EXPECT_EQ(r.out, "ok\n");
 	r = run_weft(f, {"fs", "delete", "x", "--json"});
 	EXPECT_EQ(r.out, "null\n");

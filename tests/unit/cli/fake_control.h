@@ -1,6 +1,7 @@
 // A double of the kernel control plane for CLI tests.
 #pragma once
 
+#include <algorithm>
 #include <memory>
 #include <optional>
 #include <sstream>
@@ -17,6 +18,9 @@ public:
 	ModuleVersion module{"0.1.0", 1};
 	std::vector<ChannelInfo> channel_list;
 	std::vector<MountInfo> mount_list;
+	// successive op_stats() calls return these in turn (the last repeats)
+	std::vector<std::vector<OpStats>> stats_snapshots;
+	size_t stats_calls = 0;
 	std::string mgmt_reply = R"({"status":"ok","result":{}})";
 	// thrown by the named call ("version", "channels", "mounts", "set", "mgmt")
 	std::string fail_call;
@@ -44,6 +48,14 @@ public:
 	{
 		maybe_fail("mounts");
 		return mount_list;
+	}
+	std::vector<OpStats> op_stats() override
+	{
+		maybe_fail("op_stats");
+		if (stats_snapshots.empty())
+			return {};
+		size_t i = std::min(stats_calls++, stats_snapshots.size() - 1);
+		return stats_snapshots[i];
 	}
 	void set(const std::string &channel, std::optional<uint32_t> timeout_ms,
 		 std::optional<uint32_t> grace_ms) override
@@ -82,6 +94,7 @@ public:
 	ModuleVersion version() override { return f_.version(); }
 	std::vector<ChannelInfo> channels() override { return f_.channels(); }
 	std::vector<MountInfo> mounts() override { return f_.mounts(); }
+	std::vector<OpStats> op_stats() override { return f_.op_stats(); }
 	void set(const std::string &c, std::optional<uint32_t> t, std::optional<uint32_t> g) override
 	{
 		f_.set(c, t, g);

@@ -34,6 +34,42 @@ TEST(MemoryMetadataStore, ServesOnlyDefault)
 	EXPECT_EQ(s.filesystems()[0].name, "default");
 }
 
+// A file system added through management has a namespace of its own: what
+// is created in one is not seen in the other, and each is summarised apart.
+TEST(MemoryMetadataStore, AddedFileSystemsAreSeparateNamespaces)
+{
+	MemoryMetadataStore s;
+	auto data = s.add_filesystem("data");
+	ASSERT_TRUE(data.ok());
+	EXPECT_NE(*data, kRoot);
+	auto again = s.add_filesystem("data");
+	ASSERT_TRUE(again.ok());
+	EXPECT_EQ(*again, *data);
+	ASSERT_TRUE(s.root_of("data").ok());
+	EXPECT_EQ(*s.root_of("data"), *data);
+
+	NewNode file{.mode = S_IFREG | 0644};
+	auto f = s.create(*data, "only-in-data", file);
+	ASSERT_TRUE(f.ok());
+	EXPECT_TRUE(s.lookup(*data, "only-in-data").ok());
+	auto missing = s.lookup(kRoot, "only-in-data");
+	ASSERT_FALSE(missing.ok());
+	EXPECT_EQ(missing.error().code, ENOENT);
+	EXPECT_EQ(list(s, kRoot).size(), 2u);	// "." and ".."
+
+	auto all = s.filesystems();
+	ASSERT_EQ(all.size(), 2u);
+	for (const auto &fs : all) {
+		if (fs.name == "data") {
+			EXPECT_EQ(fs.root, *data);
+			EXPECT_EQ(fs.files, 2u);	// root + the file
+		} else {
+			EXPECT_EQ(fs.name, "default");
+			EXPECT_EQ(fs.files, 1u);
+		}
+	}
+}
+
 TEST(MemoryMetadataStore, DotAndDotDot)
 {
 	MemoryMetadataStore s;

@@ -197,9 +197,8 @@ TEST(RingServer, UnknownOpcodeIsNotSupported)
 TEST(RingServer, OpcodeWithoutHandlerIsNotImplemented)
 {
 	DaemonHarness h;
-	for (uint32_t op = WEFT_OP_SETATTR; op <= WEFT_OP_COPY_RANGE; op++) {
-		if (op == WEFT_OP_STATFS || op == WEFT_OP_READDIR)
-			continue;
+	// the opcodes weftd does not answer yet (issue 4 implemented the rest)
+	for (uint32_t op = WEFT_OP_FALLOCATE; op <= WEFT_OP_COPY_RANGE; op++) {
 		Submission s;
 		s.opcode = op;
 		s.nodeid = 1;

@@ -1,0 +1,489 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Regular files and symlink targets.
+ *
+ * Reads go through the page cache (read_folio, readahead: one READ per
+ * up to max_io bytes).  Writes are write-through, as FUSE does without its
+ * writeback cache: write_iter sends the data to weftd in requests of up to
+ * max_io bytes, then drops the cached pages of the range, so the page cache
+ * never holds dirty pages and fsync only has to ask weftd to make the data
+ * durable.  Shared writable mappings are refused until there is a
+ * writeback path (generic_file_readonly_mmap).
+ */
+#include <linux/build_bug.h>
+#include <linux/highmem.h>
+#include <linux/pagemap.h>
+#include <linux/slab.h>
+#include <linux/uio.h>
+#include <linux/writeback.h>
+
+#include "weft.h"
+
+/* the wire structs this file sends: same sizes as daemon/uapi_check.cc */
+static_assert(sizeof(struct weft_create_in) == 24);
+static_assert(sizeof(struct weft_rename_in) == 24);
+static_assert(sizeof(struct weft_link_in) == 16);
+static_assert(sizeof(struct weft_setattr_in) == 64);
+static_assert(offsetof(struct weft_setattr_in, size) == 16);
+static_assert(offsetof(struct weft_setattr_in, atime_nsec) == 48);
+static_assert(sizeof(struct weft_open_out) == 16);
+static_assert(sizeof(struct weft_write_out) == 8);
+
+static u32 weft_max_io(const struct inode *inode)
+{
+	return WEFT_SB(inode->i_sb)->chan->max_io;
+}
+
+/* ------------------------------------------------------------------ */
+/* open / release                                                      */
+
+static int weft_open(struct inode *inode, struct file *file)
+{
+	struct weft_open_out out;
+	struct weft_req req;
+	int err;
+
+	err = generic_file_open(inode, file);
+	if (err)
+		return err;
+	weft_req_init(&req, WEFT_OP_OPEN, weft_nodeid(inode));
+	req.sqe.u.rw.flags = file->f_flags;
+	req.out = &out;
+	req.out_max = sizeof(out);
+	err = weft_send(inode, &req);
+	if (err)
+		return err;
+	if (req.out_len != sizeof(out))
+		return -EIO;
+	file->private_data = (void *)(uintptr_t)out.fh;
+	return 0;
+}
+
+static int weft_release(struct inode *inode, struct file *file)
+{
+	struct weft_req req;
+
+	weft_req_init(&req, WEFT_OP_RELEASE, weft_nodeid(inode));
+	req.sqe.fh = (uintptr_t)file->private_data;
+	/* nothing to report to close(); the daemon drops the handle or dies */
+	weft_send(inode, &req);
+	return 0;
+}
+
+/* ------------------------------------------------------------------ */
+/* reads                                                               */
+
+/* READ of up to len bytes at pos into buf; returns bytes read or -errno */
+static ssize_t weft_read_range(struct inode *inode, loff_t pos, void *buf, u32 len)
+{
+	struct weft_req req;
+	int err;
+
+	weft_req_init(&req, WEFT_OP_READ, weft_nodeid(inode));
+	req.sqe.u.rw.offset = pos;
+	req.sqe.u.rw.size = len;
+	req.out = buf;
+	req.out_max = len;	/* req.c rejects a longer reply */
+	err = weft_send(inode, &req);
+	if (err)
+		return err;
+	return req.out_len;
+}
+
+/* copy n bytes of buf to folio at offset, zero-filling short data */
+static void weft_fill_folio(struct folio *folio, const u8 *buf, size_t n)
+{
+	size_t off = 0, len = folio_size(folio);
+
+	while (off < len) {
+		size_t chunk = min_t(size_t, PAGE_SIZE - offset_in_page(off), len - off);
+		u8 *kaddr = kmap_local_folio(folio, off);
+		size_t copy = off < n ? min(chunk, n - off) : 0;
+
+		if (copy)
+			memcpy(kaddr, buf + off, copy);
+		if (copy < chunk)
+			memset(kaddr + copy, 0, chunk - copy);
+		kunmap_local(kaddr);
+		off += chunk;
+	}
+}
+
+static int weft_read_folio(struct file *file, struct folio *folio)
+{
+	struct inode *inode = folio->mapping->host;
+	size_t len = folio_size(folio);
+	ssize_t n;
+	void *buf;
+
+	buf = kvmalloc(len, GFP_KERNEL);
+	if (!buf) {
+		folio_unlock(folio);
+		return -ENOMEM;
+	}
+	n = weft_read_range(inode, folio_pos(folio), buf, len);
+	if (n >= 0) {
+		weft_fill_folio(folio, buf, n);
+		folio_mark_uptodate(folio);
+	}
+	kvfree(buf);
+	folio_unlock(folio);
+	return n < 0 ? n : 0;
+}
+
+/*
+ * Readahead: the folios of rac in batches of up to max_io bytes, one READ
+ * per batch.  Folios left out (an error) are unlocked, not uptodate: the
+ * reader falls back to read_folio and sees the error itself.
+ */
+static void weft_readahead(struct readahead_control *rac)
+{
+	struct inode *inode = rac->mapping->host;
+	u32 max = weft_max_io(inode);
+	struct folio **batch;
+	unsigned int nr, i;
+	size_t bytes, off;
+	ssize_t n;
+	void *buf;
+
+	buf = kvmalloc(max, GFP_KERNEL);
+	batch = kmalloc_array(max / PAGE_SIZE, sizeof(*batch), GFP_KERNEL);
+	if (!buf || !batch)
+		goto out;
+	for (;;) {
+		struct folio *folio;
+
+		nr = 0;
+		bytes = 0;
+		/* this file's folios are single pages (no large folios) */
+		while (nr < max / PAGE_SIZE && readahead_count(rac)) {
+			folio = readahead_folio(rac);
+			if (!folio)
+				break;
+			if (folio_size(folio) != PAGE_SIZE) {
+				folio_unlock(folio);	/* read_folio will do it */
+				continue;
+			}
+			batch[nr++] = folio;
+			bytes += PAGE_SIZE;
+		}
+		if (!nr)
+			break;
+		n = weft_read_range(inode, folio_pos(batch[0]), buf, bytes);
+		for (i = 0, off = 0; i < nr; off += folio_size(batch[i]), i++) {
+			if (n >= 0) {
+				weft_fill_folio(batch[i], buf + off,
+						(size_t)n > off ? (size_t)n - off : 0);
+				folio_mark_uptodate(batch[i]);
+			}
+			folio_unlock(batch[i]);
+		}
+	}
+out:
+	kfree(batch);
+	kvfree(buf);
+}
+
+/* ------------------------------------------------------------------ */
+/* writeback: pages dirtied through shared writable mappings           */
+
+/*
+ * Called with the folio locked and its dirty bit already cleared for I/O
+ * (write_cache_pages); unlocks it.  The bytes past i_size are not sent.
+ */
+static int weft_writepage(struct folio *folio, struct writeback_control *wbc, void *data)
+{
+	struct address_space *mapping = folio->mapping;
+	struct inode *inode = mapping->host;
+	loff_t pos = folio_pos(folio), size = i_size_read(inode);
+	struct weft_write_out out;
+	struct weft_req req;
+	size_t len, off;
+	void *buf;
+	int err;
+
+	if (pos >= size) {
+		folio_unlock(folio);	/* truncated meanwhile: nothing to write */
+		return 0;
+	}
+	len = min_t(loff_t, folio_size(folio), size - pos);
+	buf = kmalloc(len, GFP_NOFS);
+	if (!buf) {
+		folio_redirty_for_writepage(wbc, folio);
+		folio_unlock(folio);
+		return -ENOMEM;
+	}
+	for (off = 0; off < len; off += PAGE_SIZE) {
+		void *kaddr = kmap_local_folio(folio, off);
+
+		memcpy(buf + off, kaddr, min_t(size_t, PAGE_SIZE, len - off));
+		kunmap_local(kaddr);
+	}
+	folio_start_writeback(folio);
+	folio_unlock(folio);
+
+	weft_req_init(&req, WEFT_OP_WRITE, weft_nodeid(inode));
+	req.sqe.u.rw.offset = pos;
+	req.sqe.u.rw.size = len;
+	req.in = buf;
+	req.in_len = len;
+	req.out = &out;
+	req.out_max = sizeof(out);
+	err = weft_send(inode, &req);
+	if (!err && (req.out_len != sizeof(out) || out.size != len))
+		err = -EIO;
+	kfree(buf);
+	if (err)
+		mapping_set_error(mapping, err);
+	else
+		weft_attr_expire(inode);
+	folio_end_writeback(folio);
+	return err;
+}
+
+WEFT_WRITEPAGE_CB(weft_writepage_cb, weft_writepage)
+
+static int weft_writepages(struct address_space *mapping, struct writeback_control *wbc)
+{
+	return write_cache_pages(mapping, wbc, weft_writepage_cb, NULL);
+}
+
+/* a dirty folio that invalidate_inode_pages2() wants gone: write it first */
+static int weft_launder_folio(struct folio *folio)
+{
+	struct writeback_control wbc = {
+		.sync_mode	= WB_SYNC_ALL,
+		.nr_to_write	= 1,
+	};
+	int err;
+
+	if (!folio_clear_dirty_for_io(folio))
+		return 0;
+	err = weft_writepage(folio, &wbc, NULL);
+	folio_lock(folio);	/* the caller expects it locked still */
+	folio_wait_writeback(folio);
+	return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* O_DIRECT                                                            */
+
+/*
+ * As a local file system on a 512-byte-sector drive: file offset and length
+ * 512-byte multiples, else EINVAL.  Memory alignment is not asked for (the
+ * data goes through a kernel buffer; drives differ in what they need).
+ */
+#define WEFT_DIO_ALIGN	512
+
+static bool weft_dio_aligned(loff_t pos, struct iov_iter *iter)
+{
+	return !((pos | iov_iter_count(iter)) & (WEFT_DIO_ALIGN - 1));
+}
+
+/* bypasses the page cache, after writing back what mappings dirtied */
+static ssize_t weft_direct_read(struct kiocb *iocb, struct iov_iter *to)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	u32 max = weft_max_io(inode);
+	loff_t pos = iocb->ki_pos;
+	ssize_t done = 0, n = 0;
+	void *buf;
+	int err;
+
+	if (!weft_dio_aligned(pos, to))
+		return -EINVAL;
+	if (!iov_iter_count(to))
+		return 0;
+	err = filemap_write_and_wait_range(inode->i_mapping, pos,
+					   pos + iov_iter_count(to) - 1);
+	if (err)
+		return err;
+	buf = kvmalloc(max, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	while (iov_iter_count(to)) {
+		u32 len = min_t(size_t, iov_iter_count(to), max);
+		size_t copied;
+
+		n = weft_read_range(inode, pos, buf, len);
+		if (n <= 0)
+			break;
+		copied = copy_to_iter(buf, n, to);
+		pos += copied;
+		done += copied;
+		if (copied < n) {
+			n = -EFAULT;
+			break;
+		}
+		if (n < len)
+			break;	/* end of file */
+	}
+	kvfree(buf);
+	iocb->ki_pos = pos;
+	file_accessed(iocb->ki_filp);
+	return done ? done : n;
+}
+
+static ssize_t weft_read_iter(struct kiocb *iocb, struct iov_iter *to)
+{
+	if (iocb->ki_flags & IOCB_DIRECT)
+		return weft_direct_read(iocb, to);
+	return generic_file_read_iter(iocb, to);
+}
+
+const struct address_space_operations weft_file_aops = {
+	.direct_IO	= noop_direct_IO,	/* O_DIRECT is allowed: weft_read_iter/write_iter */
+	.read_folio	= weft_read_folio,
+	.readahead	= weft_readahead,
+	.writepages	= weft_writepages,
+	.dirty_folio	= filemap_dirty_folio,
+	.launder_folio	= weft_launder_folio,
+};
+
+/* ------------------------------------------------------------------ */
+/* writes                                                              */
+
+static ssize_t weft_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct file *file = iocb->ki_filp;
+	struct inode *inode = file_inode(file);
+	u32 max = weft_max_io(inode);
+	ssize_t ret, written = 0;
+	loff_t start, pos;
+	void *buf;
+
+	buf = kvmalloc(max, GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	inode_lock(inode);
+	ret = generic_write_checks(iocb, from);
+	if (ret <= 0)
+		goto unlock;
+	/* O_DIRECT writes take the same write-through path, aligned */
+	if ((iocb->ki_flags & IOCB_DIRECT) && !weft_dio_aligned(iocb->ki_pos, from)) {
+		ret = -EINVAL;
+		goto unlock;
+	}
+	ret = file_remove_privs(file);
+	if (ret)
+		goto unlock;
+	start = pos = iocb->ki_pos;
+	/* pages dirtied through a mapping reach weftd before this write */
+	ret = filemap_write_and_wait_range(inode->i_mapping, start,
+					   start + iov_iter_count(from) - 1);
+	if (ret)
+		goto unlock;
+	while (iov_iter_count(from)) {
+		struct weft_write_out out;
+		struct weft_req req;
+		size_t len = min_t(size_t, iov_iter_count(from), max);
+		size_t got = copy_from_iter(buf, len, from);
+
+		if (!got) {
+			ret = -EFAULT;
+			break;
+		}
+		weft_req_init(&req, WEFT_OP_WRITE, weft_nodeid(inode));
+		req.sqe.fh = (uintptr_t)file->private_data;
+		req.sqe.u.rw.offset = pos;
+		req.sqe.u.rw.size = got;
+		req.in = buf;
+		req.in_len = got;
+		req.out = &out;
+		req.out_max = sizeof(out);
+		ret = weft_send(inode, &req);
+		/* a daemon that takes nothing would make writers spin: EIO */
+		if (!ret && (req.out_len != sizeof(out) || !out.size || out.size > got))
+			ret = -EIO;
+		if (ret) {
+			iov_iter_revert(from, got);
+			break;
+		}
+		pos += out.size;
+		written += out.size;
+		if (out.size < got) {
+			iov_iter_revert(from, got - out.size);
+			break;
+		}
+	}
+	if (written) {
+		/* what the cache held of the range is stale now */
+		invalidate_inode_pages2_range(inode->i_mapping, start >> PAGE_SHIFT,
+					      (pos - 1) >> PAGE_SHIFT);
+		if (pos > i_size_read(inode))
+			i_size_write(inode, pos);
+		weft_attr_expire(inode);
+		iocb->ki_pos = pos;
+	}
+unlock:
+	inode_unlock(inode);
+	kvfree(buf);
+	if (written)
+		return generic_write_sync(iocb, written);
+	return ret;
+}
+
+/* close(): what a shared mapping dirtied goes out, errors reported */
+static int weft_flush(struct file *file, fl_owner_t id)
+{
+	return filemap_write_and_wait(file->f_mapping);
+}
+
+static int weft_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct inode *inode = file_inode(file);
+	struct weft_req req;
+	int err;
+
+	/* write() is write-through: only pages dirtied through mappings wait */
+	err = file_write_and_wait_range(file, start, end);
+	if (err)
+		return err;
+	weft_req_init(&req, WEFT_OP_FSYNC, weft_nodeid(inode));
+	req.sqe.fh = (uintptr_t)file->private_data;
+	req.sqe.u.rw.flags = datasync ? WEFT_FSYNC_DATASYNC : 0;
+	return weft_send(inode, &req);
+}
+
+const struct file_operations weft_file_operations = {
+	.llseek		= generic_file_llseek,
+	.open		= weft_open,
+	.release	= weft_release,
+	.read_iter	= weft_read_iter,
+	.write_iter	= weft_write_iter,
+	.fsync		= weft_fsync,
+	.mmap		= generic_file_mmap,
+	.flush		= weft_flush,
+	.splice_read	= weft_splice_read,
+	.splice_write	= iter_file_splice_write,
+};
+
+/* ------------------------------------------------------------------ */
+/* symlinks                                                            */
+
+const char *weft_get_link(struct dentry *dentry, struct inode *inode,
+			  struct delayed_call *done)
+{
+	struct weft_req req;
+	char *buf;
+	int err;
+
+	if (!dentry)
+		return ERR_PTR(-ECHILD);	/* RCU walk: no sleeping */
+	buf = kmalloc(WEFT_SYMLINK_MAX + 1, GFP_KERNEL);
+	if (!buf)
+		return ERR_PTR(-ENOMEM);
+	weft_req_init(&req, WEFT_OP_READLINK, weft_nodeid(inode));
+	req.out = buf;
+	req.out_max = min_t(u32, WEFT_SYMLINK_MAX, weft_max_io(inode));
+	err = weft_send(inode, &req);
+	if (!err && (!req.out_len || memchr(buf, '\0', req.out_len)))
+		err = -EIO;
+	if (err) {
+		kfree(buf);
+		return ERR_PTR(err);
+	}
+	buf[req.out_len] = '\0';
+	set_delayed_call(done, kfree_link, buf);
+	return buf;
+}

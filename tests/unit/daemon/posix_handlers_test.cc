@@ -1,0 +1,515 @@
+// The issue-4 opcodes (namespace, SETATTR, OPEN/RELEASE, READ/WRITE, FSYNC)
+// through Dispatcher::dispatch exactly as a queue worker calls it: one SQE
+// and its slot buffer in, one CQE out.  Payloads are built as kmod builds them.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dispatcher.h"
+#include "fs_handlers.h"
+#include "memory_metadata_store.h"
+
+namespace weft {
+namespace {
+
+constexpr uint64_t kRoot = MemoryMetadataStore::kRootIno;
+constexpr size_t kSlot = 64 * 1024;
+
+template <typename T>
+void append(std::vector<std::byte> &v, const T &x)
+{
+	const auto *p = reinterpret_cast<const std::byte *>(&x);
+	v.insert(v.end(), p, p + sizeof(T));
+}
+
+void append(std::vector<std::byte> &v, std::string_view s)
+{
+	const auto *p = reinterpret_cast<const std::byte *>(s.data());
+	v.insert(v.end(), p, p + s.size());
+}
+
+struct Out {
+	int32_t result;
+	std::vector<std::byte> data;
+
+	template <typename T>
+	T as() const
+	{
+		T v{};
+		EXPECT_EQ(data.size(), sizeof(T));
+		std::memcpy(&v, data.data(), std::min(sizeof(T), data.size()));
+		return v;
+	}
+	std::string str() const { return {reinterpret_cast<const char *>(data.data()), data.size()}; }
+};
+
+class Posix : public ::testing::Test {
+protected:
+	Posix() : fs(store, FsHandlerOptions{"/tmp"}) { fs.register_with(d); }
+
+	Out call(uint32_t opcode, uint64_t nodeid, const std::vector<std::byte> &in,
+		 uint32_t out_max = kSlot, weft_sqe sqe = {})
+	{
+		std::vector<std::byte> slot(kSlot, std::byte{0xa5});
+		std::memcpy(slot.data(), in.data(), in.size());
+		sqe.opcode = opcode;
+		sqe.nodeid = nodeid;
+		sqe.in_len = static_cast<uint32_t>(in.size());
+		sqe.out_max = out_max;
+		weft_cqe c = d.dispatch(sqe, slot);
+		EXPECT_LE(c.out_len, out_max);
+		Out o{c.result, {}};
+		if (c.result == 0)
+			o.data.assign(slot.begin(), slot.begin() + c.out_len);
+		return o;
+	}
+
+	Out make(uint32_t opcode, uint64_t parent, std::string_view name, uint32_t mode,
+		 std::string_view target = {}, uint32_t rdev = 0, uint32_t uid = 0, uint32_t gid = 0)
+	{
+		weft_create_in in{mode, rdev, uid, gid, static_cast<uint32_t>(name.size()), 0};
+		std::vector<std::byte> v;
+		append(v, in);
+		append(v, name);
+		append(v, target);
+		return call(opcode, parent, v);
+	}
+	uint64_t mkfile(uint64_t parent, std::string_view name)
+	{
+		Out o = make(WEFT_OP_CREATE, parent, name, S_IFREG | 0644);
+		EXPECT_EQ(o.result, 0);
+		return o.result ? 0 : o.as<weft_entry_out>().nodeid;
+	}
+	uint64_t mkdir(uint64_t parent, std::string_view name)
+	{
+		Out o = make(WEFT_OP_MKDIR, parent, name, 0755);
+		EXPECT_EQ(o.result, 0);
+		return o.result ? 0 : o.as<weft_entry_out>().nodeid;
+	}
+	int32_t remove(uint32_t opcode, uint64_t parent, std::string_view name)
+	{
+		std::vector<std::byte> v;
+		append(v, name);
+		return call(opcode, parent, v).result;
+	}
+	int32_t rename(uint64_t od, std::string_view on, uint64_t nd, std::string_view nn,
+		       uint32_t flags = 0)
+	{
+		weft_rename_in in{nd, flags, static_cast<uint32_t>(on.size()),
+				  static_cast<uint32_t>(nn.size()), 0};
+		std::vector<std::byte> v;
+		append(v, in);
+		append(v, on);
+		append(v, nn);
+		return call(WEFT_OP_RENAME, od, v).result;
+	}
+	Out lookup(uint64_t parent, std::string_view name)
+	{
+		std::vector<std::byte> v;
+		append(v, name);
+		return call(WEFT_OP_LOOKUP, parent, v);
+	}
+	weft_attr attr(uint64_t ino)
+	{
+		Out o = call(WEFT_OP_GETATTR, ino, {});
+		EXPECT_EQ(o.result, 0);
+		return o.as<weft_attr_out>().attr;
+	}
+	Out write(uint64_t ino, uint64_t off, std::string_view data)
+	{
+		weft_sqe sqe{};
+		sqe.u.rw.offset = off;
+		sqe.u.rw.size = static_cast<uint32_t>(data.size());
+		std::vector<std::byte> v;
+		append(v, data);
+		return call(WEFT_OP_WRITE, ino, v, sizeof(weft_write_out), sqe);
+	}
+	Out read(uint64_t ino, uint64_t off, uint32_t size)
+	{
+		weft_sqe sqe{};
+		sqe.u.rw.offset = off;
+		sqe.u.rw.size = size;
+		return call(WEFT_OP_READ, ino, {}, size, sqe);
+	}
+	Out setattr(uint64_t ino, const weft_setattr_in &in)
+	{
+		std::vector<std::byte> v;
+		append(v, in);
+		return call(WEFT_OP_SETATTR, ino, v, sizeof(weft_attr_out));
+	}
+
+	MemoryMetadataStore store;
+	FsHandlers fs;
+	Dispatcher d;
+};
+
+TEST_F(Posix, CreateReturnsTheEntryAndRefusesDuplicates)
+{
+	Out o = make(WEFT_OP_CREATE, kRoot, "f", 0640, {}, 0, 1000, 100);
+	ASSERT_EQ(o.result, 0);
+	auto e = o.as<weft_entry_out>();
+	EXPECT_NE(e.nodeid, 0u);
+	EXPECT_EQ(e.attr.mode, uint32_t(S_IFREG | 0640));
+	EXPECT_EQ(e.attr.uid, 1000u);
+	EXPECT_EQ(e.attr.gid, 100u);
+	EXPECT_EQ(e.attr.nlink, 1u);
+	EXPECT_EQ(make(WEFT_OP_CREATE, kRoot, "f", 0640).result, -EEXIST);
+	EXPECT_EQ(make(WEFT_OP_MKDIR, kRoot, "f", 0755).result, -EEXIST);
+	EXPECT_EQ(lookup(kRoot, "f").as<weft_entry_out>().nodeid, e.nodeid);
+}
+
+TEST_F(Posix, CreateValidatesNamesAndParents)
+{
+	EXPECT_EQ(make(WEFT_OP_CREATE, kRoot, std::string(256, 'n'), 0644).result, -ENAMETOOLONG);
+	EXPECT_EQ(make(WEFT_OP_CREATE, kRoot, "a/b", 0644).result, -EINVAL);
+	EXPECT_EQ(make(WEFT_OP_CREATE, kRoot, std::string_view("a\0b", 3), 0644).result, -EINVAL);
+	EXPECT_EQ(make(WEFT_OP_CREATE, kRoot, "", 0644).result, -EINVAL);
+	const uint64_t f = mkfile(kRoot, "file");
+	EXPECT_EQ(make(WEFT_OP_CREATE, f, "x", 0644).result, -ENOTDIR);
+	EXPECT_EQ(make(WEFT_OP_CREATE, 999, "x", 0644).result, -ENOENT);
+	// namelen past the input
+	weft_create_in in{0644, 0, 0, 0, 10, 0};
+	std::vector<std::byte> v;
+	append(v, in);
+	append(v, std::string_view("abc"));
+	EXPECT_EQ(call(WEFT_OP_CREATE, kRoot, v).result, -EINVAL);
+	// header cut short
+	v.resize(sizeof(in) - 1);
+	EXPECT_EQ(call(WEFT_OP_CREATE, kRoot, v).result, -EINVAL);
+}
+
+TEST_F(Posix, MkdirCountsLinks)
+{
+	const uint64_t d1 = mkdir(kRoot, "d");
+	EXPECT_EQ(attr(kRoot).nlink, 3u);
+	EXPECT_EQ(attr(d1).nlink, 2u);
+	EXPECT_TRUE(S_ISDIR(attr(d1).mode));
+	mkdir(d1, "sub");
+	EXPECT_EQ(attr(d1).nlink, 3u);
+}
+
+TEST_F(Posix, MknodMakesEveryNodeType)
+{
+	for (uint32_t type : {S_IFIFO, S_IFSOCK, S_IFCHR, S_IFBLK, S_IFREG}) {
+		const std::string name = "n" + std::to_string(type);
+		Out o = make(WEFT_OP_MKNOD, kRoot, name, type | 0600, {}, makedev(1, 3));
+		ASSERT_EQ(o.result, 0) << type;
+		auto e = o.as<weft_entry_out>();
+		EXPECT_EQ(e.attr.mode & S_IFMT, type);
+		const bool dev = type == S_IFCHR || type == S_IFBLK;
+		EXPECT_EQ(e.attr.rdev, dev ? makedev(1, 3) : 0u);
+	}
+	EXPECT_EQ(make(WEFT_OP_MKNOD, kRoot, "dir", S_IFDIR | 0755).result, -EINVAL);
+	EXPECT_EQ(make(WEFT_OP_MKNOD, kRoot, "lnk", S_IFLNK | 0777).result, -EINVAL);
+	EXPECT_EQ(make(WEFT_OP_MKNOD, kRoot, "none", 0777).result, -EINVAL);
+}
+
+TEST_F(Posix, SymlinkAndReadlink)
+{
+	Out o = make(WEFT_OP_SYMLINK, kRoot, "l", 0, "../some/where");
+	ASSERT_EQ(o.result, 0);
+	auto e = o.as<weft_entry_out>();
+	EXPECT_EQ(e.attr.mode, uint32_t(S_IFLNK | 0777));
+	EXPECT_EQ(e.attr.size, 13u);
+	Out r = call(WEFT_OP_READLINK, e.nodeid, {}, WEFT_SYMLINK_MAX);
+	ASSERT_EQ(r.result, 0);
+	EXPECT_EQ(r.str(), "../some/where");
+	EXPECT_EQ(call(WEFT_OP_READLINK, e.nodeid, {}, 5).result, -ENAMETOOLONG);
+	EXPECT_EQ(call(WEFT_OP_READLINK, kRoot, {}).result, -EINVAL);
+	EXPECT_EQ(make(WEFT_OP_SYMLINK, kRoot, "empty", 0, "").result, -ENOENT);
+	EXPECT_EQ(make(WEFT_OP_SYMLINK, kRoot, "nul", 0, std::string_view("a\0b", 3)).result, -EINVAL);
+	EXPECT_EQ(make(WEFT_OP_SYMLINK, kRoot, "long", 0, std::string(4096, 'x')).result,
+		  -ENAMETOOLONG);
+	Out max = make(WEFT_OP_SYMLINK, kRoot, "max", 0, std::string(4095, 'x'));
+	EXPECT_EQ(max.result, 0);
+}
+
+TEST_F(Posix, UnlinkAndRmdirErrnos)
+{
+	const uint64_t d1 = mkdir(kRoot, "d");
+	mkfile(d1, "f");
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, kRoot, "d"), -EISDIR);
+	EXPECT_EQ(remove(WEFT_OP_RMDIR, kRoot, "d"), -ENOTEMPTY);
+	EXPECT_EQ(remove(WEFT_OP_RMDIR, d1, "f"), -ENOTDIR);
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, d1, "nope"), -ENOENT);
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, d1, "f"), 0);
+	EXPECT_EQ(lookup(d1, "f").result, -ENOENT);
+	EXPECT_EQ(remove(WEFT_OP_RMDIR, kRoot, "d"), 0);
+	EXPECT_EQ(attr(kRoot).nlink, 2u);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, d1, {}).result, -ENOENT);
+	EXPECT_EQ(make(WEFT_OP_CREATE, d1, "x", 0644).result, -ENOENT);
+}
+
+TEST_F(Posix, HardLinks)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	const uint64_t d1 = mkdir(kRoot, "d");
+	weft_link_in in{f, 2, 0};
+	std::vector<std::byte> v;
+	append(v, in);
+	append(v, std::string_view("f2"));
+	Out o = call(WEFT_OP_LINK, d1, v);
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(o.as<weft_entry_out>().nodeid, f);
+	EXPECT_EQ(o.as<weft_entry_out>().attr.nlink, 2u);
+	EXPECT_EQ(call(WEFT_OP_LINK, d1, v).result, -EEXIST);
+	weft_link_in din{d1, 2, 0};
+	std::vector<std::byte> dv;
+	append(dv, din);
+	append(dv, std::string_view("dd"));
+	EXPECT_EQ(call(WEFT_OP_LINK, kRoot, dv).result, -EPERM);
+	ASSERT_EQ(write(f, 0, "data").result, 0);
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, kRoot, "f"), 0);
+	EXPECT_EQ(attr(f).nlink, 1u);
+	EXPECT_EQ(read(f, 0, 10).str(), "data");
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, d1, "f2"), 0);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, f, {}).result, -ENOENT);
+}
+
+TEST_F(Posix, RenamePlain)
+{
+	const uint64_t a = mkdir(kRoot, "a");
+	const uint64_t b = mkdir(kRoot, "b");
+	const uint64_t f = mkfile(a, "f");
+	EXPECT_EQ(rename(a, "f", b, "g"), 0);
+	EXPECT_EQ(lookup(a, "f").result, -ENOENT);
+	EXPECT_EQ(lookup(b, "g").as<weft_entry_out>().nodeid, f);
+	EXPECT_EQ(rename(a, "nope", b, "x"), -ENOENT);
+	// a directory moves its ".." and the parents' link counts
+	const uint64_t sub = mkdir(a, "sub");
+	EXPECT_EQ(attr(a).nlink, 3u);
+	EXPECT_EQ(rename(a, "sub", b, "sub"), 0);
+	EXPECT_EQ(attr(a).nlink, 2u);
+	EXPECT_EQ(attr(b).nlink, 3u);
+	EXPECT_EQ(lookup(sub, "..").as<weft_entry_out>().nodeid, b);
+	// into its own subtree
+	EXPECT_EQ(rename(kRoot, "b", sub, "x"), -EINVAL);
+	// same inode under two names: nothing happens
+	weft_link_in in{f, 2, 0};
+	std::vector<std::byte> v;
+	append(v, in);
+	append(v, std::string_view("g2"));
+	ASSERT_EQ(call(WEFT_OP_LINK, b, v).result, 0);
+	EXPECT_EQ(rename(b, "g", b, "g2"), 0);
+	EXPECT_EQ(lookup(b, "g").result, 0);
+	EXPECT_EQ(attr(f).nlink, 2u);
+}
+
+TEST_F(Posix, RenameOverExisting)
+{
+	const uint64_t f1 = mkfile(kRoot, "f1");
+	const uint64_t f2 = mkfile(kRoot, "f2");
+	mkdir(kRoot, "d1");
+	const uint64_t d2 = mkdir(kRoot, "d2");
+	EXPECT_EQ(rename(kRoot, "f1", kRoot, "d1"), -EISDIR);
+	EXPECT_EQ(rename(kRoot, "d1", kRoot, "f1"), -ENOTDIR);
+	mkfile(d2, "x");
+	EXPECT_EQ(rename(kRoot, "d1", kRoot, "d2"), -ENOTEMPTY);
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, d2, "x"), 0);
+	EXPECT_EQ(rename(kRoot, "d1", kRoot, "d2"), 0);
+	EXPECT_EQ(attr(kRoot).nlink, 3u);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, d2, {}).result, -ENOENT);
+	EXPECT_EQ(rename(kRoot, "f1", kRoot, "f2"), 0);
+	EXPECT_EQ(lookup(kRoot, "f2").as<weft_entry_out>().nodeid, f1);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, f2, {}).result, -ENOENT);
+}
+
+TEST_F(Posix, RenameNoReplaceAndExchange)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	const uint64_t d1 = mkdir(kRoot, "d");
+	mkfile(d1, "inner");
+	EXPECT_EQ(rename(kRoot, "f", kRoot, "d", WEFT_RENAME_NOREPLACE), -EEXIST);
+	EXPECT_EQ(rename(kRoot, "f", kRoot, "g", WEFT_RENAME_NOREPLACE), 0);
+	EXPECT_EQ(rename(kRoot, "g", kRoot, "nope", WEFT_RENAME_EXCHANGE), -ENOENT);
+	EXPECT_EQ(rename(kRoot, "g", kRoot, "d", WEFT_RENAME_EXCHANGE), 0);
+	EXPECT_EQ(lookup(kRoot, "g").as<weft_entry_out>().nodeid, d1);
+	EXPECT_EQ(lookup(kRoot, "d").as<weft_entry_out>().nodeid, f);
+	// exchange across directories moves ".." and link counts
+	const uint64_t e = mkdir(kRoot, "e");
+	const uint64_t h = mkfile(e, "h");
+	EXPECT_EQ(rename(kRoot, "g", e, "h", WEFT_RENAME_EXCHANGE), 0);
+	EXPECT_EQ(lookup(e, "h").as<weft_entry_out>().nodeid, d1);
+	EXPECT_EQ(lookup(kRoot, "g").as<weft_entry_out>().nodeid, h);
+	EXPECT_EQ(lookup(d1, "..").as<weft_entry_out>().nodeid, e);
+	EXPECT_EQ(attr(e).nlink, 3u);
+	EXPECT_EQ(rename(kRoot, "g", kRoot, "d", WEFT_RENAME_EXCHANGE | WEFT_RENAME_NOREPLACE),
+		  -EINVAL);
+	EXPECT_EQ(rename(kRoot, "g", kRoot, "d", 4), -EINVAL);
+}
+
+TEST_F(Posix, SetattrChangesOnlyWhatIsNamed)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	weft_setattr_in in{};
+	in.valid = WEFT_SETATTR_MODE | WEFT_SETATTR_UID | WEFT_SETATTR_GID;
+	in.mode = S_IFDIR | 04711;	// the type bits are ignored
+	in.uid = 7;
+	in.gid = 8;
+	Out o = setattr(f, in);
+	ASSERT_EQ(o.result, 0);
+	auto a = o.as<weft_attr_out>().attr;
+	EXPECT_EQ(a.mode, uint32_t(S_IFREG | 04711));
+	EXPECT_EQ(a.uid, 7u);
+	EXPECT_EQ(a.gid, 8u);
+	in = {};
+	in.valid = WEFT_SETATTR_ATIME | WEFT_SETATTR_MTIME | WEFT_SETATTR_CTIME;
+	in.atime_sec = 1;
+	in.atime_nsec = 123456789;
+	in.mtime_sec = -5;
+	in.mtime_nsec = 999999999;
+	in.ctime_sec = 3;
+	in.ctime_nsec = 1;
+	a = setattr(f, in).as<weft_attr_out>().attr;
+	EXPECT_EQ(a.atime_sec, 1);
+	EXPECT_EQ(a.atime_nsec, 123456789u);
+	EXPECT_EQ(a.mtime_sec, -5);
+	EXPECT_EQ(a.mtime_nsec, 999999999u);
+	EXPECT_EQ(a.ctime_sec, 3);
+	EXPECT_EQ(a.uid, 7u);
+	in.mtime_nsec = 1000000000;
+	EXPECT_EQ(setattr(f, in).result, -EINVAL);
+	in = {};
+	in.valid = 1u << 20;
+	EXPECT_EQ(setattr(f, in).result, -EINVAL);
+	in = {};
+	in.valid = WEFT_SETATTR_SIZE;
+	EXPECT_EQ(setattr(kRoot, in).result, -EISDIR);
+	EXPECT_EQ(setattr(999, in).result, -ENOENT);
+}
+
+TEST_F(Posix, TruncateGrowsWithZerosAndShrinks)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	ASSERT_EQ(write(f, 0, "hello world").result, 0);
+	weft_setattr_in in{};
+	in.valid = WEFT_SETATTR_SIZE;
+	in.size = 5;
+	EXPECT_EQ(setattr(f, in).as<weft_attr_out>().attr.size, 5u);
+	in.size = 100000;
+	EXPECT_EQ(setattr(f, in).as<weft_attr_out>().attr.size, 100000u);
+	Out r = read(f, 0, 16);
+	ASSERT_EQ(r.result, 0);
+	EXPECT_EQ(r.str(), std::string("hello") + std::string(11, '\0'));
+	in.size = 0;
+	EXPECT_EQ(setattr(f, in).as<weft_attr_out>().attr.size, 0u);
+	EXPECT_EQ(read(f, 0, 16).data.size(), 0u);
+}
+
+TEST_F(Posix, WriteAndReadBackAcrossBlocksAndFarOffsets)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	std::string big(200000, '\0');
+	for (size_t i = 0; i < big.size(); i++)
+		big[i] = static_cast<char>('a' + i % 26);
+	const uint64_t far = (5ull << 30) + 12345;	// past 4 GiB
+	Out w = write(f, far, big.substr(0, 60000));
+	ASSERT_EQ(w.result, 0);
+	EXPECT_EQ(w.as<weft_write_out>().size, 60000u);
+	EXPECT_EQ(attr(f).size, far + 60000);
+	EXPECT_EQ(read(f, far, 60000).str(), big.substr(0, 60000));
+	// a hole reads as zeros, without memory behind it
+	EXPECT_EQ(read(f, 1ull << 30, 8).str(), std::string(8, '\0'));
+	EXPECT_LT(attr(f).blocks, 1024u);
+	// short read at end of file, nothing past it
+	EXPECT_EQ(read(f, far + 59990, 100).data.size(), 10u);
+	EXPECT_EQ(read(f, far + 60000, 100).data.size(), 0u);
+	EXPECT_EQ(call(WEFT_OP_READ, kRoot, {}, 10).result, -EISDIR);
+}
+
+TEST_F(Posix, ReadAndWriteSizesAreChecked)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	weft_sqe sqe{};
+	sqe.u.rw.size = 100;	// but in_len is 3
+	std::vector<std::byte> v;
+	append(v, std::string_view("abc"));
+	EXPECT_EQ(call(WEFT_OP_WRITE, f, v, sizeof(weft_write_out), sqe).result, -EINVAL);
+	sqe.u.rw.size = 100;
+	EXPECT_EQ(call(WEFT_OP_READ, f, {}, 50, sqe).result, -EINVAL);
+	sqe.u.rw.offset = ~0ull;
+	sqe.u.rw.size = 3;
+	EXPECT_EQ(call(WEFT_OP_WRITE, f, v, sizeof(weft_write_out), sqe).result, -EFBIG);
+}
+
+TEST_F(Posix, OpenHandleKeepsAnUnlinkedFile)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	ASSERT_EQ(write(f, 0, "still here").result, 0);
+	Out o = call(WEFT_OP_OPEN, f, {}, sizeof(weft_open_out));
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, kRoot, "f"), 0);
+	EXPECT_EQ(attr(f).nlink, 0u);
+	EXPECT_EQ(read(f, 0, 100).str(), "still here");
+	EXPECT_EQ(call(WEFT_OP_FSYNC, f, {}).result, 0);
+	weft_sqe sqe{};
+	sqe.fh = o.as<weft_open_out>().fh;
+	EXPECT_EQ(call(WEFT_OP_RELEASE, f, {}, 0, sqe).result, 0);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, f, {}).result, -ENOENT);
+	EXPECT_EQ(call(WEFT_OP_OPEN, f, {}).result, -ENOENT);
+}
+
+TEST_F(Posix, TmpfileIsUnlinkedUntilLinked)
+{
+	weft_create_in in{0600, 0, 5, 6, 0, WEFT_CREATE_TMPFILE};
+	std::vector<std::byte> v;
+	append(v, in);
+	Out o = call(WEFT_OP_CREATE, kRoot, v);
+	ASSERT_EQ(o.result, 0);
+	auto e = o.as<weft_entry_out>();
+	EXPECT_EQ(e.attr.nlink, 0u);
+	EXPECT_EQ(e.attr.mode, uint32_t(S_IFREG | 0600));
+	EXPECT_EQ(e.attr.uid, 5u);
+	ASSERT_EQ(call(WEFT_OP_OPEN, e.nodeid, {}, sizeof(weft_open_out)).result, 0);
+	ASSERT_EQ(write(e.nodeid, 0, "tmp").result, 0);
+	// not in the directory: only "." and ".."
+	Out list = call(WEFT_OP_READDIR, kRoot, {});
+	EXPECT_EQ(list.result, 0);
+	EXPECT_EQ(list.data.size(), WEFT_DIRENT_SIZE(1) + WEFT_DIRENT_SIZE(2));
+	// linkat(AT_EMPTY_PATH) names it
+	weft_link_in li{e.nodeid, 4, 0};
+	std::vector<std::byte> lv;
+	append(lv, li);
+	append(lv, std::string_view("name"));
+	Out l = call(WEFT_OP_LINK, kRoot, lv);
+	ASSERT_EQ(l.result, 0);
+	EXPECT_EQ(l.as<weft_entry_out>().attr.nlink, 1u);
+	EXPECT_EQ(call(WEFT_OP_RELEASE, e.nodeid, {}).result, 0);
+	EXPECT_EQ(read(lookup(kRoot, "name").as<weft_entry_out>().nodeid, 0, 10).str(), "tmp");
+	// an unnamed one goes away at its last release
+	Out o2 = call(WEFT_OP_CREATE, kRoot, v);
+	const uint64_t t2 = o2.as<weft_entry_out>().nodeid;
+	ASSERT_EQ(call(WEFT_OP_OPEN, t2, {}, sizeof(weft_open_out)).result, 0);
+	EXPECT_EQ(call(WEFT_OP_RELEASE, t2, {}).result, 0);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, t2, {}).result, -ENOENT);
+}
+
+TEST_F(Posix, CreateFlagsAreChecked)
+{
+	weft_create_in in{0600, 0, 0, 0, 0, WEFT_CREATE_TMPFILE};
+	std::vector<std::byte> v;
+	append(v, in);
+	EXPECT_EQ(call(WEFT_OP_MKDIR, kRoot, v).result, -EINVAL);
+	in.flags = 2;
+	std::vector<std::byte> v2;
+	append(v2, in);
+	EXPECT_EQ(call(WEFT_OP_CREATE, kRoot, v2).result, -EINVAL);
+	in.flags = WEFT_CREATE_TMPFILE;
+	in.namelen = 1;
+	std::vector<std::byte> v3;
+	append(v3, in);
+	append(v3, std::string_view("x"));
+	EXPECT_EQ(call(WEFT_OP_CREATE, kRoot, v3).result, -EINVAL);
+	const uint64_t f = mkfile(kRoot, "f");
+	in.namelen = 0;
+	std::vector<std::byte> v4;
+	append(v4, in);
+	EXPECT_EQ(call(WEFT_OP_CREATE, f, v4).result, -ENOTDIR);
+}
+
+}  // namespace
+}  // namespace weft
