@@ -42,7 +42,9 @@ t0=$(date +%s%N)
 err=$(stat /mnt/rk 2>&1) && fail "stat after the daemon died succeeded"
 echo "$err" | grep -q "not connected" || fail "stat after the daemon died: $err"
 ls /mnt/rk >/dev/null 2>&1 && fail "ls after the daemon died succeeded"
-[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000 ] || fail "calls on a dead channel were slow"
+# "at once" = never waiting for the 60 s request timeout; the bound leaves
+# room for starting two processes under TCG on a loaded host
+[ $(( ($(date +%s%N) - t0) / 1000000 )) -lt 10000 ] || fail "calls on a dead channel waited (>10 s)"
 do_umount /mnt/rk
 unload
 echo "$T: ok ($(daemon_kind))"
