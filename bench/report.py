@@ -62,6 +62,10 @@ def main(paths):
                 out.append("- target weft ≥ 3× FUSE, %s: %.2f× — %s" %
                            (k.replace("_", " "), r, "met" if r >= 3 else "NOT met"))
         out.append("")
+    engine = os.path.join(os.path.dirname(os.path.abspath(__file__)), "results", "engine-native.md")
+    if os.path.exists(engine):
+        with open(engine) as f:
+            out.append(f.read())
     notes = os.path.join(os.path.dirname(os.path.abspath(__file__)), "notes.md")
     if os.path.exists(notes):
         with open(notes) as f:
