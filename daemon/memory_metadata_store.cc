@@ -7,6 +7,7 @@
 #include <ctime>
 #include <limits>
 #include <mutex>
+#include <unordered_set>
 
 namespace weft {
 
@@ -29,14 +30,21 @@ constexpr uint32_t kLinkMax = 65000;
 
 MemoryMetadataStore::MemoryMetadataStore()
 {
+	add_root(kDefaultFs, kRootIno);
+}
+
+// An empty root directory (its own parent) named fs_name; caller holds mu_
+// exclusively or is the constructor.
+void MemoryMetadataStore::add_root(std::string_view fs_name, uint64_t ino)
+{
 	Inode root;
-	root.attr.ino = kRootIno;
+	root.attr.ino = ino;
 	root.attr.mode = S_IFDIR | 0755;
 	root.attr.nlink = 2;
 	root.attr.atime = root.attr.mtime = root.attr.ctime = now();
-	root.parent = kRootIno;
-	inodes_.emplace(kRootIno, std::move(root));
-	roots_.emplace(kDefaultFs, kRootIno);
+	root.parent = ino;
+	inodes_.emplace(ino, std::move(root));
+	roots_.emplace(std::string(fs_name), ino);
 }
 
 MemoryMetadataStore::Inode *MemoryMetadataStore::find(uint64_t ino)
@@ -60,14 +68,7 @@ Result<uint64_t> MemoryMetadataStore::add_filesystem(std::string_view fs_name)
 	if (auto it = roots_.find(fs_name); it != roots_.end())
 		return it->second;
 	uint64_t ino = next_ino_++;
-	Inode root;
-	root.attr.ino = ino;
-	root.attr.mode = S_IFDIR | 0755;
-	root.attr.nlink = 2;
-	root.attr.atime = root.attr.mtime = root.attr.ctime = now();
-	root.parent = ino;
-	inodes_.emplace(ino, std::move(root));
-	roots_.emplace(std::string(fs_name), ino);
+	add_root(fs_name, ino);
 	return ino;
 }
 
@@ -81,7 +82,7 @@ std::vector<FsSummary> MemoryMetadataStore::filesystems()
 		fs.name = name;
 		fs.root = root;
 		std::vector<uint64_t> todo{root};
-		std::unordered_map<uint64_t, bool> seen{{root, true}};
+		std::unordered_set<uint64_t> seen{root};
 		while (!todo.empty()) {
 			const Inode *inode = find(todo.back());
 			todo.pop_back();
@@ -93,7 +94,7 @@ std::vector<FsSummary> MemoryMetadataStore::filesystems()
 				continue;
 			}
 			for (const auto &[cookie, child] : inode->entries)
-				if (seen.emplace(child.ino, true).second)
+				if (seen.insert(child.ino).second)
 					todo.push_back(child.ino);
 		}
 		out.push_back(std::move(fs));

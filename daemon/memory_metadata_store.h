@@ -66,6 +66,7 @@ private:
 
 	// Callers hold mu_.
 	Inode *find(uint64_t ino);
+	void add_root(std::string_view fs_name, uint64_t ino);
 	Result<Inode *> find_dir(uint64_t ino);
 	Status remove_locked(uint64_t parent, std::string_view name, Kind kind);
 	// One link less; frees the inode when unlinked and not open.
