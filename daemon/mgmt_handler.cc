@@ -80,6 +80,17 @@ Result<bool> opt_bool(const json &args, const char *key)
 constexpr uint64_t kMaxReplication = 16;
 constexpr uint64_t kMaxCapacity = 1ull << 60;	// 1 EiB
 
+// "replication", when given: a replica count (bounded by kMaxReplication).
+Result<std::optional<uint32_t>> opt_replication(const json &args)
+{
+	auto rep = opt_u64(args, "replication", kMaxReplication);
+	if (!rep)
+		return rep.error();
+	if (!*rep)
+		return std::optional<uint32_t>();
+	return std::optional<uint32_t>(static_cast<uint32_t>(**rep));
+}
+
 json drive_json(const storage::DriveStatus &d)
 {
 	const uint64_t bs = 4096;
@@ -343,13 +354,10 @@ Result<json> MgmtHandler::fs_create(const json &args)
 	auto cap = opt_u64(args, "capacity_bytes", kMaxCapacity);
 	if (!cap)
 		return cap.error();
-	auto rep = opt_u64(args, "replication", kMaxReplication);
-	if (!rep)
-		return rep.error();
-	std::optional<uint32_t> r;
-	if (*rep)
-		r = static_cast<uint32_t>(**rep);
-	auto fs = cluster_->create_fs(*name, *cap, r);
+	auto r = opt_replication(args);
+	if (!r)
+		return r.error();
+	auto fs = cluster_->create_fs(*name, *cap, *r);
 	if (!fs)
 		return fs.error();
 	return fs_json(*fs);
@@ -376,13 +384,10 @@ Result<json> MgmtHandler::fs_update(const json &args)
 	auto cap = opt_u64(args, "capacity_bytes", kMaxCapacity);
 	if (!cap)
 		return cap.error();
-	auto rep = opt_u64(args, "replication", kMaxReplication);
-	if (!rep)
-		return rep.error();
-	std::optional<uint32_t> r;
-	if (*rep)
-		r = static_cast<uint32_t>(**rep);
-	auto fs = cluster_->update_fs(*name, *new_name, *cap, r);
+	auto r = opt_replication(args);
+	if (!r)
+		return r.error();
+	auto fs = cluster_->update_fs(*name, *new_name, *cap, *r);
 	if (!fs)
 		return fs.error();
 	return fs_json(*fs);
