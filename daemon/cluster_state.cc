@@ -516,6 +516,14 @@ bool ClusterState::has_fs(std::string_view name)
 	return find_locked(name) != nullptr;
 }
 
+std::optional<FsConfig> ClusterState::find_fs(std::string_view name)
+{
+	std::lock_guard lock(mu_);
+	if (const FsConfig *f = find_locked(name))
+		return *f;
+	return std::nullopt;
+}
+
 // ---- engine reports ---------------------------------------------------------------
 
 Result<storage::ScrubReport> ClusterState::scrub()

@@ -98,6 +98,11 @@ public:
 	Result<storage::RedundancyReport> redundancy();
 	storage::StoreCounters counters();
 	uint64_t epoch();
+	// The engine the file data lives in (outlives every caller: it is
+	// destroyed with this object).
+	storage::ChunkStore &store() { return *store_; }
+	// One file system's configuration; nullopt when unknown.
+	std::optional<FsConfig> find_fs(std::string_view name);
 
 private:
 	struct Token {};

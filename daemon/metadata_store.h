@@ -75,6 +75,25 @@ struct SetAttr {
 
 inline constexpr uint32_t kRenameNoReplace = 1u << 0;
 inline constexpr uint32_t kRenameExchange = 1u << 1;
+// The old name becomes a whiteout (a character device 0:0) in the same
+// atomic change (overlayfs' RENAME_WHITEOUT).
+inline constexpr uint32_t kRenameWhiteout = 1u << 2;
+
+// setxattr flags (XATTR_CREATE / XATTR_REPLACE).
+inline constexpr uint32_t kXattrCreate = 1u << 0;	// EEXIST if present
+inline constexpr uint32_t kXattrReplace = 1u << 1;	// ENODATA if absent
+
+// fallocate modes (FALLOC_FL_* values).  0 allocates and may grow the
+// file; KEEP_SIZE allocates without growing it; PUNCH_HOLE (always with
+// KEEP_SIZE) frees a range, which then reads as zeros; ZERO_RANGE zeroes
+// a range (growing the file unless KEEP_SIZE).
+inline constexpr uint32_t kFallocKeepSize = 0x01;
+inline constexpr uint32_t kFallocPunchHole = 0x02;
+inline constexpr uint32_t kFallocZeroRange = 0x10;
+
+// seek_data_hole whence (SEEK_DATA / SEEK_HOLE).
+inline constexpr int kSeekData = 3;
+inline constexpr int kSeekHole = 4;
 
 // Directory cookies: "." is 1, ".." is 2, real entries get increasing
 // cookies from 3 that are never reused within a directory, so a listing
@@ -139,6 +158,34 @@ public:
 				     std::span<const std::byte> data) = 0;
 	// Returns once ino's data (and attributes unless datasync) are durable.
 	virtual Status sync(uint64_t ino, bool datasync) = 0;
+
+	// The methods below have defaults that refuse (EOPNOTSUPP) so a store
+	// can grow them one at a time; every real store overrides them.
+
+	// Forgets a file system's whole namespace and frees its data (`weft fs
+	// delete`); ENOENT when unknown.
+	virtual Status remove_filesystem(std::string_view fs_name);
+
+	// Extended attributes, named with their namespace ("user.x",
+	// "trusted.y", "security.z", "system.posix_acl_access").  ENODATA
+	// when absent.  Permission checks are the kernel's.
+	virtual Result<std::string> getxattr(uint64_t ino, std::string_view name);
+	virtual Status setxattr(uint64_t ino, std::string_view name, std::string_view value,
+				uint32_t flags);
+	// Every name, in a stable order.
+	virtual Result<std::vector<std::string>> listxattr(uint64_t ino);
+	virtual Status removexattr(uint64_t ino, std::string_view name);
+
+	// fallocate(2) with the modes above (others: EOPNOTSUPP); returns the
+	// attributes after the change.  Extending past the file system's
+	// capacity is ENOSPC, past the maximum file size EFBIG.
+	virtual Result<InodeAttr> fallocate(uint64_t ino, uint32_t mode, uint64_t offset,
+					    uint64_t length);
+	// lseek(2) SEEK_DATA / SEEK_HOLE: the first offset >= offset that is
+	// data (or a hole; end of file counts as a hole).  ENXIO when offset
+	// is at or past the end of the file.  A store may report allocated
+	// zeros as data, never data as a hole.
+	virtual Result<uint64_t> seek_data_hole(uint64_t ino, uint64_t offset, int whence);
 };
 
 }  // namespace weft

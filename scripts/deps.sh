@@ -12,7 +12,7 @@ sparse
 libnl-3-dev libnl-genl-3-dev nlohmann-json3-dev libcli11-dev
 libgtest-dev libgmock-dev googletest
 liburing-dev librocksdb-dev libisal-dev
-fio stress-ng bindfs fuse3 python3 util-linux e2fsprogs
+fio stress-ng bindfs fuse3 python3 util-linux e2fsprogs gnuplot-nox attr acl
 "
 
 missing=""
