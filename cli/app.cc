@@ -20,6 +20,7 @@ namespace {
 struct Context {
 	const ControlFactory &factory;
 	std::ostream &out;
+	const LocalEnv &env;
 	std::unique_ptr<Control> control_;
 	bool json = false;
 	std::string channel;	// --channel (relayed commands)
@@ -163,10 +164,16 @@ void cmd_status(Context &c)
 	c.print(r, [&] { return status_text(r); });
 }
 
-// `weft stats`: one snapshot (rates since the counters started), or two an
-// interval apart (rates over the interval).
+// `weft stats`: one snapshot (rates since the counters started), two an
+// interval apart (rates over the interval), or --live: one table (or JSON
+// line) per interval, like vmstat.  The module's counters and, when a weftd
+// answers, the daemon's own (time spent inside weftd).
 struct StatsArgs {
-	std::string op, interval;
+	std::vector<std::string> ops;
+	std::string interval;
+	bool live = false;
+	int count = 0;
+	CLI::Option *count_opt = nullptr;
 };
 
 std::vector<OpStats> stats_delta(const std::vector<OpStats> &a, const std::vector<OpStats> &b)
@@ -180,6 +187,7 @@ std::vector<OpStats> stats_delta(const std::vector<OpStats> &a, const std::vecto
 			d.count -= std::min(d.count, na.count);
 			d.errors -= std::min(d.errors, na.errors);
 			d.total_ns -= std::min(d.total_ns, na.total_ns);
+			d.bytes -= std::min(d.bytes, na.bytes);
 			for (size_t i = 0; i < d.hist.size() && i < na.hist.size(); i++)
 				d.hist[i] -= std::min(d.hist[i], na.hist[i]);
 		}
@@ -189,42 +197,184 @@ std::vector<OpStats> stats_delta(const std::vector<OpStats> &a, const std::vecto
 	return out;
 }
 
+struct StatsSample {
+	std::vector<OpStats> kernel;
+	uint64_t kernel_ns = 0;
+	std::optional<std::string> daemon;	// set when daemon_ops are valid
+	std::vector<OpStats> daemon_ops;
+	uint64_t daemon_ns = 0;
+	std::string daemon_error;
+};
+
+// weftd's "stats" result: {"since_ns", "ops": [{"opcode", "count", "errors",
+// "bytes", "total_ns", "hist"}]}
+std::vector<OpStats> daemon_stats(const Json &r, uint64_t &since_ns)
+{
+	const Error bad("weftd sent invalid statistics");
+	auto u64_of = [&](const Json &o, const char *key) {
+		if (!o.is_object() || !o.contains(key) || !o[key].is_number_unsigned())
+			throw bad;
+		return o[key].get<uint64_t>();
+	};
+	since_ns = u64_of(r, "since_ns");
+	if (!r.contains("ops") || !r["ops"].is_array())
+		throw bad;
+	std::vector<OpStats> out;
+	for (const Json &o : r["ops"]) {
+		OpStats s;
+		const uint64_t op = u64_of(o, "opcode");
+		if (op > 0xffff)
+			throw bad;
+		s.opcode = static_cast<uint32_t>(op);
+		s.count = u64_of(o, "count");
+		s.errors = u64_of(o, "errors");
+		s.bytes = u64_of(o, "bytes");
+		s.total_ns = u64_of(o, "total_ns");
+		s.since_ns = since_ns;
+		if (!o.contains("hist") || !o["hist"].is_array() || o["hist"].size() > 64)
+			throw bad;
+		for (const Json &b : o["hist"]) {
+			if (!b.is_number_unsigned())
+				throw bad;
+			s.hist.push_back(b.get<uint64_t>());
+		}
+		out.push_back(std::move(s));
+	}
+	return out;
+}
+
+uint64_t stats_window(const std::vector<OpStats> &s)
+{
+	uint64_t w = 0;
+	for (const auto &o : s)
+		w = std::max(w, o.since_ns);
+	return w;
+}
+
+// daemon: the weftd to ask; explicit (--channel): its errors are the
+// command's, else they only leave the weftd columns out.
+StatsSample stats_sample(Control &ctl, const std::optional<std::string> &daemon, bool explicit_daemon)
+{
+	StatsSample s;
+	s.kernel = ctl.op_stats();
+	s.kernel_ns = stats_window(s.kernel);
+	if (!daemon)
+		return s;
+	try {
+		s.daemon_ops = daemon_stats(relay(ctl, daemon, "stats", Json::object()), s.daemon_ns);
+		s.daemon = daemon;
+	} catch (const Error &e) {
+		if (explicit_daemon)
+			throw;
+		s.daemon_error = one_line(e.what());
+	}
+	return s;
+}
+
+StatsView stats_view(const StatsSample &s, const std::vector<uint32_t> &only)
+{
+	StatsView v;
+	v.kernel = s.kernel;
+	v.window_ns = s.kernel_ns;
+	v.daemon = s.daemon;
+	v.daemon_ops = s.daemon_ops;
+	v.daemon_window_ns = s.daemon_ns;
+	v.daemon_error = s.daemon_error;
+	v.only = only;
+	return v;
+}
+
+// The change from a to b, interval_ms apart by the CLI's clock.
+StatsView stats_view(const StatsSample &a, const StatsSample &b, uint64_t interval_ms,
+		     const std::vector<uint32_t> &only)
+{
+	StatsView v = stats_view(b, only);
+	v.kernel = stats_delta(a.kernel, b.kernel);
+	v.window_ns = a.kernel_ns && b.kernel_ns > a.kernel_ns ? b.kernel_ns - a.kernel_ns
+							       : interval_ms * 1000000;
+	if (b.daemon && a.daemon && b.daemon_ns >= a.daemon_ns) {
+		v.daemon_ops = stats_delta(a.daemon_ops, b.daemon_ops);
+		v.daemon_window_ns = b.daemon_ns - a.daemon_ns;
+	}	// else weftd (re)started in between: its counters are all new
+	return v;
+}
+
 void cmd_stats(Context &c, const StatsArgs &a)
 {
-	std::optional<uint32_t> op;
-	if (!a.op.empty()) {
-		op = op_code(a.op);
+	std::vector<uint32_t> only;
+	for (const auto &name : a.ops) {
+		auto op = op_code(name);
 		if (!op)
-			throw UsageError("unknown operation '" + a.op + "' (e.g. LOOKUP, GETATTR, READ)");
+			throw UsageError("unknown operation '" + name + "' (e.g. LOOKUP, GETATTR, READ)");
+		if (std::find(only.begin(), only.end(), *op) == only.end())
+			only.push_back(*op);
 	}
+	const bool live = a.live || (a.count_opt && a.count_opt->count() > 0);
 	std::optional<uint64_t> interval;
 	if (!a.interval.empty())
 		interval = duration_option("--interval", a.interval, 10, 3600 * 1000);
+	else if (live)
+		interval = 1000;
+	std::optional<std::string> daemon = c.channel_opt();
+	const bool explicit_daemon = daemon.has_value();
 	Control &ctl = c.control();
-	std::vector<OpStats> s = ctl.op_stats();
-	uint64_t window = 0;
-	for (const auto &o : s)
-		window = std::max(window, o.since_ns);
-	if (interval) {
-		uint64_t before = window;
+	if (!daemon) {
+		auto channels = ctl.channels();
+		if (channels.size() == 1)
+			daemon = channels[0].name;
+	}
+	StatsSample prev = stats_sample(ctl, daemon, explicit_daemon);
+	if (!interval) {
+		StatsView v = stats_view(prev, only);
+		c.print(stats_json(v), [&] { return stats_text(v); });
+		return;
+	}
+	const int rounds = live ? a.count : 1;	// 0: until interrupted
+	for (int i = 0; rounds == 0 || i < rounds; i++) {
 		std::this_thread::sleep_for(std::chrono::milliseconds(*interval));
-		std::vector<OpStats> s2 = ctl.op_stats();
-		window = 0;
-		for (const auto &o : s2)
-			window = std::max(window, o.since_ns);
-		window = before && window > before ? window - before : *interval * 1000000;
-		s = stats_delta(s, s2);
+		StatsSample cur = stats_sample(ctl, daemon, explicit_daemon);
+		StatsView v = stats_view(prev, cur, *interval, only);
+		if (live && c.json)
+			c.out << stats_json(v).dump() << "\n";	// JSON lines
+		else
+			c.print(stats_json(v), [&] { return (i ? "\n" : "") + stats_text(v); });
+		c.out.flush();
+		prev = std::move(cur);
 	}
-	if (op) {
-		auto it = std::find_if(s.begin(), s.end(), [&](const OpStats &o) { return o.opcode == *op; });
-		OpStats one;
-		one.opcode = *op;
-		one.hist.assign(WEFT_STATS_BUCKETS, 0);
-		if (it != s.end())
-			one = *it;
-		s = {one};
-	}
-	c.print(stats_json(s, window), [&] { return stats_text(s, window); });
+}
+
+// `weft local attach|detach NAME`
+struct AttachCli {
+	AttachArgs args;
+	std::string timeout;
+};
+
+uint64_t wait_timeout(const std::string &v)
+{
+	return v.empty() ? 10000 : duration_option("--timeout", v, 100, 3600 * 1000);
+}
+
+void cmd_local_attach(Context &c, AttachCli &a)
+{
+	check_name("channel name", a.args.name, WEFT_NAME_MAX);
+	for (const auto &w : a.args.weftd_args)
+		if (w == "--name" || w.rfind("--name=", 0) == 0 || w == "--data-dir" ||
+		    w.rfind("--data-dir=", 0) == 0)
+			throw UsageError("give the name as NAME and the data directory as --data-dir "
+					 "(before --), not as weftd options");
+	if (!a.args.log.empty() && a.args.log[0] != '/')
+		throw UsageError("--log must be an absolute path, not '" + a.args.log + "'");
+	a.args.timeout_ms = wait_timeout(a.timeout);
+	Json r = local_attach(c.control(), c.env, a.args);
+	c.print(r, [&] { return local_attach_text(r); });
+}
+
+void cmd_local_detach(Context &c, const std::string &name, const std::string &timeout)
+{
+	check_name("channel name", name, WEFT_NAME_MAX);
+	const uint64_t ms = wait_timeout(timeout);
+	Json r = local_detach(c.control(), c.env, name, ms);
+	c.print(r, [&] { return local_detach_text(r); });
 }
 
 using TextFn = std::function<std::string(const Json &)>;
@@ -300,6 +450,8 @@ struct Tree {
 };
 
 struct Args {
+	AttachCli attach;
+	std::string detach_name, detach_timeout;
 	SetArgs set;
 	StatsArgs stats;
 	std::vector<std::string> hosts, paths;
@@ -307,6 +459,18 @@ struct Args {
 	int replication = 0;
 	bool force = false;
 };
+
+// Cluster names: what weftd accepts (checked here too, for a usage error).
+void check_cluster_name(const std::string &name)
+{
+	if (name.empty() || name.size() > 63)
+		throw UsageError("bad cluster name '" + name + "' (1 to 63 characters)");
+	for (char ch : name)
+		if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' &&
+		    ch != '.')
+			throw UsageError("bad cluster name '" + name +
+					 "' (letters, digits, '-', '_' and '.' only)");
+}
 
 uint64_t size_arg(const std::string &opt, const std::string &v)
 {
@@ -333,6 +497,28 @@ void build(Tree &t, Args &a)
 	CLI::App *local = t.group(&app, "local", "this host: kernel module, attached daemons, mounts");
 	t.leaf(local, "status", "channels (attached weftd) with ring statistics, and mounts",
 	       [&c] { cmd_local_status(c); });
+	CLI::App *attach = t.leaf(local, "attach",
+				  "start a weftd for NAME (systemd unit weftd@NAME, or spawned) and "
+				  "wait until it is attached",
+				  [&c, &a] { cmd_local_attach(c, a.attach); });
+	attach->add_option("name", a.attach.args.name, "channel name (weftd --name)")->required();
+	attach->add_option("--data-dir", a.attach.args.data_dir,
+			   "weftd's state directory (default /var/lib/weft/NAME)");
+	attach->add_option("--log", a.attach.args.log,
+			   "append weftd's output here (default /var/log/weft/NAME.log; not with systemd)");
+	attach->add_flag("--no-systemd", a.attach.args.no_systemd,
+			 "spawn weftd (log in /var/log/weft/NAME.log) even when systemd runs");
+	attach->add_option("--timeout", a.attach.timeout,
+			   "how long to wait for the channel (seconds, default 10)");
+	attach->add_option("weftd-options", a.attach.args.weftd_args,
+			   "after --: options for weftd (e.g. -- --queues 2 --log-level debug)");
+	CLI::App *detach = t.leaf(local, "detach",
+				  "stop the weftd attached as NAME (SIGTERM, or systemctl stop) and "
+				  "wait until its channel is gone",
+				  [&c, &a] { cmd_local_detach(c, a.detach_name, a.detach_timeout); });
+	detach->add_option("name", a.detach_name, "channel name")->required();
+	detach->add_option("--timeout", a.detach_timeout,
+			   "how long to wait (seconds, default 10)");
 	CLI::App *set = t.leaf(local, "set", "set a channel's request timeout and restart grace period",
 			       [&c, &a] { cmd_local_set(c, a.set); });
 	a.set.name_opt = set->add_option("--name", a.set.name,
@@ -342,30 +528,52 @@ void build(Tree &t, Args &a)
 			"how long requests wait for a restarted weftd, in seconds (0: fail at once)");
 
 	CLI::App *stats = t.leaf(&app, "stats",
-				 "per-operation request counts, IOPS and latency (from the kernel module)",
-				 [&c, &a] { cmd_stats(c, a.stats); });
-	stats->add_option("--op", a.stats.op, "only this operation (LOOKUP, GETATTR, READ, ...)");
+				 "per-operation counts, IOPS, throughput and latency (module and weftd)",
+				 [&c, &a] { cmd_stats(c, a.stats); }, true);
+	stats->add_option("--op", a.stats.ops,
+			  "only these operations (LOOKUP, GETATTR, READ, ...; repeat or comma-separate)")
+		->delimiter(',');
 	stats->add_option("--interval", a.stats.interval,
-			  "sample twice this far apart (seconds, or 500ms) and show the difference; "
-			  "default: totals since the module was loaded");
+			  "sample this far apart (seconds, or 500ms) and show the difference; "
+			  "default: totals since the module was loaded (--live: 1 s)");
+	stats->add_flag("--live", a.stats.live,
+			"print the rates of every interval until interrupted (--json: one JSON "
+			"document per line)");
+	a.stats.count_opt = stats->add_option("--count", a.stats.count,
+					      "with --live: stop after this many intervals")
+				    ->check(CLI::PositiveNumber);
 
 	// cluster, drive, fs: relayed to weftd
 	CLI::App *cluster = t.group(&app, "cluster", "cluster membership and configuration (weftd)");
-	t.relayed(cluster, "status", "cluster status", "cluster status");
-	t.relayed(cluster, "create", "cluster create", "create a cluster of these hosts",
-		  [&a] { return Json{{"hosts", a.hosts}}; })
-		->add_option("hosts", a.hosts, "host names or addresses");
-	t.relayed(cluster, "update", "cluster update", "change cluster settings", [&a] {
-		 Json j = Json::object();
-		 if (!a.cluster_name.empty())
-			 j["name"] = a.cluster_name;
-		 return j;
-	 })->add_option("--name", a.cluster_name, "new cluster name");
+	t.relayed(cluster, "status", "cluster status",
+		  "name, id, hosts, drives, capacity, redundancy and epoch", {},
+		  cluster_status_text);
+	CLI::App *ccreate = t.relayed(cluster, "create", "cluster create",
+				      "name this node's cluster (once; hosts: this host only, for now)",
+				      [&a] {
+					      check_cluster_name(a.cluster_name);
+					      Json j{{"name", a.cluster_name}};
+					      if (!a.hosts.empty())
+						      j["hosts"] = a.hosts;
+					      return j;
+				      },
+				      cluster_status_text);
+	ccreate->add_option("name", a.cluster_name, "cluster name (letters, digits, '-', '_', '.')")
+		->required();
+	ccreate->add_option("hosts", a.hosts, "member hosts (only this host until multi-node lands)");
+	t.relayed(cluster, "update", "cluster update", "rename the cluster", [&a] {
+		 if (a.cluster_name.empty())
+			 throw UsageError("nothing to update: give --name");
+		 check_cluster_name(a.cluster_name);
+		 return Json{{"name", a.cluster_name}};
+	 }, cluster_status_text)->add_option("--name", a.cluster_name, "new cluster name");
 	CLI::App *host = t.group(cluster, "host", "cluster hosts");
-	t.relayed(host, "list", "cluster host list", "list hosts");
-	t.relayed(host, "add", "cluster host add", "add a host", [&a] { return Json{{"host", a.host}}; })
+	t.relayed(host, "list", "cluster host list", "list hosts (hostname, id, state, drives)", {},
+		  host_list_text);
+	t.relayed(host, "add", "cluster host add", "add a host (needs multi-node support)",
+		  [&a] { return Json{{"host", a.host}}; })
 		->add_option("host", a.host, "host name or address")->required();
-	t.relayed(host, "remove", "cluster host remove", "remove a host",
+	t.relayed(host, "remove", "cluster host remove", "remove a host (not this one)",
 		  [&a] { return Json{{"host", a.host}}; })
 		->add_option("host", a.host, "host name or address")->required();
 
@@ -468,9 +676,9 @@ Json relay(Control &control, const std::optional<std::string> &channel, const st
 }
 
 int run(int argc, const char *const *argv, const ControlFactory &factory, std::ostream &out,
-	std::ostream &err)
+	std::ostream &err, const LocalEnv &env)
 {
-	Context ctx{factory, out};
+	Context ctx{factory, out, env};
 	Tree tree(ctx);
 	Args args;
 	build(tree, args);

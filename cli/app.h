@@ -6,14 +6,16 @@
 
 #include "control.h"
 #include "format.h"
+#include "local_daemon.h"
 
 namespace weft::cli {
 
 // Runs one `weft` invocation.  Output goes to out; every error is one line
 // "weft: ..." on err.  Returns the exit status: 0 success, 1 failure,
-// 2 bad command line.
+// 2 bad command line.  env: where `local attach|detach` find weftd, write
+// pidfiles and logs (tests use a scratch directory).
 int run(int argc, const char *const *argv, const ControlFactory &factory, std::ostream &out,
-	std::ostream &err);
+	std::ostream &err, const LocalEnv &env = LocalEnv{});
 
 // weftd's management protocol: builds {"command":..,"args":..}, relays it,
 // and returns the "result" of an ok reply; throws Error with weftd's message

@@ -33,12 +33,14 @@ struct ChannelInfo {
 	uint64_t timed_out = 0;
 };
 
-// One opcode's requests as the module counted them (WEFT_CMD_OP_STATS).
+// One opcode's requests as the module counted them (WEFT_CMD_OP_STATS), or
+// as weftd did (its "stats" management command).
 struct OpStats {
 	uint32_t opcode = 0;
 	uint64_t count = 0;
 	uint64_t errors = 0;
 	uint64_t total_ns = 0;
+	uint64_t bytes = 0;	// data bytes of successful READs / WRITEs
 	// hist[b]: requests with latency in [2^b, 2^(b+1)) ns (the last: and above)
 	std::vector<uint64_t> hist;
 	uint64_t since_ns = 0;	// ns since the counters started

@@ -522,6 +522,76 @@ std::string scrub_text(const Json &r)
 	       " repaired\n";
 }
 
+namespace {
+
+std::string hosts_table(const Json &rows)
+{
+	using A = Table::Align;
+	Table t({{"HOSTNAME"}, {"ID", A::Right}, {"STATE"}, {"DRIVES", A::Right}, {"LOCAL"}});
+	for (const auto &h : rows) {
+		std::string drives = str(h, "drives");
+		if (h.contains("drives_up") && u64(h, "drives_up") != u64(h, "drives"))
+			drives = str(h, "drives_up") + "/" + drives;
+		bool local = h.contains("local") && h["local"].is_boolean() && h["local"].get<bool>();
+		t.add_row({str(h, "hostname"), str(h, "id"), str(h, "state"), drives,
+			   local ? "yes" : "no"});
+	}
+	return t.render();
+}
+
+} // namespace
+
+std::string host_list_text(const Json &r)
+{
+	if (r.is_array() && r.empty())
+		return "no hosts\n";
+	if (!has_all(r, {"hostname", "id", "state"}))
+		return generic_text(r);
+	return hosts_table(r);
+}
+
+std::string cluster_status_text(const Json &r)
+{
+	if (!r.is_object() || !r.contains("id") || !r.contains("hosts"))
+		return generic_text(r);
+	const Json empty = Json::object();
+	std::string name = r.contains("name") && r["name"].is_string()
+				   ? r["name"].get<std::string>()
+				   : "(unnamed: 'weft cluster create NAME' names it)";
+	const Json &hosts = r["hosts"];
+	size_t nh = hosts.is_array() ? hosts.size() : 0, up = 0;
+	if (hosts.is_array())
+		for (const auto &h : hosts)
+			up += str(h, "state") == "up";
+	const Json &dr = r.contains("drives") ? r["drives"] : empty;
+	const Json &red = r.contains("redundancy") ? r["redundancy"] : empty;
+	std::vector<std::pair<std::string, std::string>> fields = {
+		{"Name", name},
+		{"ID", str(r, "id")},
+		{"Mode", str(r, "mode")},
+		{"Epoch", str(r, "epoch")},
+		{"Hosts", std::to_string(nh) + " (" + std::to_string(up) + " up)"},
+		{"Drives", str(dr, "total") + " (" + str(dr, "up") + " up)"},
+	};
+	if (r.contains("capacity") && r["capacity"].is_object()) {
+		const Json &cap = r["capacity"];
+		uint64_t raw = u64(cap, "raw_bytes"), used = u64(cap, "used_bytes");
+		fields.emplace_back("Capacity", format_bytes(raw) + " raw, " + format_bytes(used) +
+							" used (" + format_percent(used, raw) + "), " +
+							format_bytes(u64(cap, "provisioned_bytes")) +
+							" provisioned");
+	}
+	std::string redundancy = red.is_object() ? str(red, "state") : cell("redundancy", red);
+	redundancy += ", " + str(r, "failure_domains") + " failure domain" +
+		      (u64(r, "failure_domains") == 1 ? "" : "s");
+	fields.emplace_back("Redundancy", redundancy);
+	fields.emplace_back("File systems", str(r, "filesystems"));
+	std::string out = render_fields(fields);
+	out += "\nHOSTS\n";
+	out += has_all(hosts, {"hostname", "id", "state"}) ? hosts_table(hosts) : "none\n";
+	return out;
+}
+
 // ---- stats -------------------------------------------------------------------
 
 namespace {
@@ -608,44 +678,154 @@ std::string format_latency_ns(double ns)
 	return buf;
 }
 
-Json stats_json(const std::vector<OpStats> &stats, uint64_t window_ns)
+namespace {
+
+struct StatsRow {
+	uint32_t opcode = 0;
+	OpStats kernel;
+	const OpStats *daemon = nullptr;
+};
+
+OpStats zero_stats(uint32_t opcode)
 {
-	Json ops = Json::array();
-	const double secs = static_cast<double>(window_ns) / 1e9;
-	for (const auto &s : stats) {
-		const double avg = s.count ? static_cast<double>(s.total_ns) / static_cast<double>(s.count) : 0;
-		ops.push_back(Json{{"op", op_name(s.opcode)},
-				   {"opcode", s.opcode},
-				   {"count", s.count},
-				   {"errors", s.errors},
-				   {"iops", secs > 0 ? round1(static_cast<double>(s.count) / secs) : 0.0},
-				   {"avg_us", round1(avg / 1e3)},
-				   {"p50_us", round1(hist_percentile_ns(s.hist, 0.50) / 1e3)},
-				   {"p99_us", round1(hist_percentile_ns(s.hist, 0.99) / 1e3)},
-				   {"hist_log2_ns", s.hist}});
-	}
-	return Json{{"window_ms", window_ns / 1000000}, {"ops", ops}};
+	OpStats s;
+	s.opcode = opcode;
+	s.hist.assign(WEFT_STATS_BUCKETS, 0);
+	return s;
 }
 
-std::string stats_text(const std::vector<OpStats> &stats, uint64_t window_ns)
+// Kernel rows in opcode order, each with weftd's counters for the opcode;
+// an opcode only weftd counted gets zero kernel counters.
+std::vector<StatsRow> stats_rows(const StatsView &v)
 {
-	if (stats.empty())
-		return "no requests yet\n";
-	using A = Table::Align;
-	Table t({{"OP"}, {"COUNT", A::Right}, {"ERRORS", A::Right}, {"IOPS", A::Right},
-		 {"AVG", A::Right}, {"P50", A::Right}, {"P99", A::Right}});
-	const double secs = static_cast<double>(window_ns) / 1e9;
-	for (const auto &s : stats) {
-		char iops[32];
-		std::snprintf(iops, sizeof iops, "%.1f",
-			      secs > 0 ? static_cast<double>(s.count) / secs : 0.0);
-		const double avg = s.count ? static_cast<double>(s.total_ns) / static_cast<double>(s.count) : 0;
-		t.add_row({op_name(s.opcode), std::to_string(s.count), std::to_string(s.errors), iops,
-			   s.count ? format_latency_ns(avg) : "-",
-			   s.count ? format_latency_ns(hist_percentile_ns(s.hist, 0.50)) : "-",
-			   s.count ? format_latency_ns(hist_percentile_ns(s.hist, 0.99)) : "-"});
+	std::vector<uint32_t> ops = v.only;
+	if (ops.empty()) {
+		for (const auto &k : v.kernel)
+			if (k.count)
+				ops.push_back(k.opcode);
+		for (const auto &d : v.daemon_ops)
+			if (d.count)
+				ops.push_back(d.opcode);
+		std::sort(ops.begin(), ops.end());
+		ops.erase(std::unique(ops.begin(), ops.end()), ops.end());
 	}
-	return "over " + format_ms(window_ns / 1000000) + "\n" + t.render();
+	std::vector<StatsRow> rows;
+	for (uint32_t op : ops) {
+		StatsRow r;
+		r.opcode = op;
+		r.kernel = zero_stats(op);
+		for (const auto &k : v.kernel)
+			if (k.opcode == op)
+				r.kernel = k;
+		for (const auto &d : v.daemon_ops)
+			if (d.opcode == op)
+				r.daemon = &d;
+		rows.push_back(std::move(r));
+	}
+	return rows;
+}
+
+double avg_ns(const OpStats &s)
+{
+	return s.count ? static_cast<double>(s.total_ns) / static_cast<double>(s.count) : 0;
+}
+
+bool moves_data(uint32_t opcode)
+{
+	return opcode == WEFT_OP_READ || opcode == WEFT_OP_WRITE;
+}
+
+double per_second(uint64_t n, uint64_t window_ns)
+{
+	return window_ns ? static_cast<double>(n) * 1e9 / static_cast<double>(window_ns) : 0.0;
+}
+
+} // namespace
+
+Json stats_json(const StatsView &v)
+{
+	Json ops = Json::array();
+	for (const auto &r : stats_rows(v)) {
+		const OpStats &s = r.kernel;
+		Json o{{"op", op_name(r.opcode)},
+		       {"opcode", r.opcode},
+		       {"count", s.count},
+		       {"errors", s.errors},
+		       {"iops", round1(per_second(s.count, v.window_ns))},
+		       {"bytes", s.bytes},
+		       {"bytes_per_s", std::llround(per_second(s.bytes, v.window_ns))},
+		       {"avg_us", round1(avg_ns(s) / 1e3)},
+		       {"p50_us", round1(hist_percentile_ns(s.hist, 0.50) / 1e3)},
+		       {"p99_us", round1(hist_percentile_ns(s.hist, 0.99) / 1e3)},
+		       {"hist_log2_ns", s.hist}};
+		if (v.daemon) {
+			const OpStats d = r.daemon ? *r.daemon : zero_stats(r.opcode);
+			o["weftd"] = Json{{"count", d.count},
+					  {"errors", d.errors},
+					  {"bytes", d.bytes},
+					  {"avg_us", round1(avg_ns(d) / 1e3)},
+					  {"p50_us", round1(hist_percentile_ns(d.hist, 0.50) / 1e3)},
+					  {"p99_us", round1(hist_percentile_ns(d.hist, 0.99) / 1e3)},
+					  {"hist_log2_ns", d.hist}};
+		} else {
+			o["weftd"] = nullptr;
+		}
+		ops.push_back(std::move(o));
+	}
+	Json weftd = nullptr;
+	if (v.daemon)
+		weftd = Json{{"channel", *v.daemon}, {"window_ms", v.daemon_window_ns / 1000000}};
+	else if (!v.daemon_error.empty())
+		weftd = Json{{"error", v.daemon_error}};
+	return Json{{"window_ms", v.window_ns / 1000000}, {"ops", ops}, {"weftd", weftd}};
+}
+
+std::string stats_text(const StatsView &v)
+{
+	auto rows = stats_rows(v);
+	std::string head = "over " + format_ms(v.window_ns / 1000000);
+	if (v.daemon)
+		head += "; WEFTD-*: time inside weftd '" + *v.daemon + "'";
+	else if (!v.daemon_error.empty())
+		head += "; weftd: " + v.daemon_error;
+	if (rows.empty())
+		return head + "\nno requests\n";
+	using A = Table::Align;
+	std::vector<Table::Column> cols = {{"OP"},		 {"COUNT", A::Right},
+					   {"ERRORS", A::Right}, {"IOPS", A::Right},
+					   {"THROUGHPUT", A::Right}, {"AVG", A::Right},
+					   {"P50", A::Right},	 {"P99", A::Right}};
+	if (v.daemon) {
+		cols.push_back({"WEFTD-P50", A::Right});
+		cols.push_back({"WEFTD-P99", A::Right});
+	}
+	Table t(cols);
+	auto lat = [](const OpStats &s, double ns) {
+		return s.count ? format_latency_ns(ns) : std::string("-");
+	};
+	for (const auto &r : rows) {
+		const OpStats &s = r.kernel;
+		char iops[32];
+		std::snprintf(iops, sizeof iops, "%.1f", per_second(s.count, v.window_ns));
+		std::string thru = "-";
+		if (moves_data(r.opcode) || s.bytes)
+			thru = format_bytes(static_cast<uint64_t>(per_second(s.bytes, v.window_ns))) + "/s";
+		std::vector<std::string> cells = {op_name(r.opcode),
+						  std::to_string(s.count),
+						  std::to_string(s.errors),
+						  iops,
+						  thru,
+						  lat(s, avg_ns(s)),
+						  lat(s, hist_percentile_ns(s.hist, 0.50)),
+						  lat(s, hist_percentile_ns(s.hist, 0.99))};
+		if (v.daemon) {
+			const OpStats d = r.daemon ? *r.daemon : zero_stats(r.opcode);
+			cells.push_back(lat(d, hist_percentile_ns(d.hist, 0.50)));
+			cells.push_back(lat(d, hist_percentile_ns(d.hist, 0.99)));
+		}
+		t.add_row(std::move(cells));
+	}
+	return head + "\n" + t.render();
 }
 
 std::string status_text(const Json &r)
@@ -666,7 +846,9 @@ std::string status_text(const Json &r)
 		{"Daemon", daemon},
 		{"Data dir", str(d, "data_dir")},
 		{"Queues", str(d, "queues") + " x " + str(d, "queue_depth")},
-		{"Cluster", str(c, "mode") + hosts},
+		{"Cluster", c.is_object() && c.contains("name") && c["name"].is_string()
+				    ? c["name"].get<std::string>() + " (" + str(c, "mode") + hosts + ")"
+				    : str(c, "mode") + hosts},
 	};
 	if (r.is_object() && r.contains("capacity") && r["capacity"].is_object()) {
 		const Json &cap = r["capacity"];

@@ -79,6 +79,11 @@ std::string fs_list_text(const Json &result);
 std::string fs_delete_text(const Json &result);
 std::string scrub_text(const Json &result);
 
+// `weft cluster status` / `create` / `update` (the cluster object) and
+// `weft cluster host list` (an array of hosts).
+std::string cluster_status_text(const Json &result);
+std::string host_list_text(const Json &result);
+
 // ---- `weft stats` ------------------------------------------------------------
 // Ring opcode names ("LOOKUP"); "OP<n>" for a number this CLI does not know.
 std::string op_name(uint32_t opcode);
@@ -89,10 +94,22 @@ std::optional<uint32_t> op_code(const std::string &name);
 double hist_percentile_ns(const std::vector<uint64_t> &hist, double p);
 // "850 ns", "24.3 us", "1.50 ms", "2.00 s"
 std::string format_latency_ns(double ns);
-// stats: the rows to show (already deltas when sampled over an interval);
-// window_ns: the time they were counted over (IOPS = count / window)
-Json stats_json(const std::vector<OpStats> &stats, uint64_t window_ns);
-std::string stats_text(const std::vector<OpStats> &stats, uint64_t window_ns);
+// What `weft stats` shows: the module's counters and, when a weftd
+// answered, that daemon's; already deltas when sampled over an interval.
+struct StatsView {
+	std::vector<OpStats> kernel;
+	uint64_t window_ns = 0;	// the time they were counted over (IOPS = count / window)
+	std::optional<std::string> daemon;	// the weftd whose counters are in daemon_ops
+	std::vector<OpStats> daemon_ops;
+	uint64_t daemon_window_ns = 0;
+	std::string daemon_error;	// why there are none (empty: not asked)
+	// only these opcodes, each shown even without requests (empty: all with requests)
+	std::vector<uint32_t> only;
+};
+// One JSON document (--json) or a text table; the text of one interval of
+// --live is the same table.
+Json stats_json(const StatsView &v);
+std::string stats_text(const StatsView &v);
 
 // Any other relayed result: an array of objects as a table, an object as
 // fields (nested arrays of objects as titled tables), a scalar as is.

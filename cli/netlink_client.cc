@@ -251,6 +251,7 @@ std::vector<OpStats> NetlinkClient::op_stats()
 		s.errors = attr_u64(a[WEFT_A_OPS_ERRORS]);
 		s.total_ns = attr_u64(a[WEFT_A_OPS_TOTAL_NS]);
 		s.since_ns = attr_u64(a[WEFT_A_OPS_SINCE_NS]);
+		s.bytes = attr_u64(a[WEFT_A_OPS_BYTES]);	// absent from older modules: 0
 		if (a[WEFT_A_OPS_HIST]) {
 			const int len = nla_len(a[WEFT_A_OPS_HIST]);
 			if (len < 0 || len % sizeof(uint64_t) != 0)

@@ -172,6 +172,8 @@ Status ClusterState::load_catalog(bool &created)
 		if (!id)
 			return bad("bad cluster_uuid");
 		cluster_ = *id;
+		name_ = j.value("cluster_name", std::string());
+		named_unix_ = j.value("cluster_named_unix", int64_t{0});
 		default_drive_ = j.value("default_drive", std::string());
 		next_fs_id_ = j.at("next_fs_id").get<uint32_t>();
 		for (const json &f : j.at("filesystems")) {
@@ -200,6 +202,8 @@ Status ClusterState::save_catalog_locked()
 				{"created_unix", f.created_unix}});
 	json j{{"format", kCatalogFormat},
 	       {"cluster_uuid", cluster_.to_string()},
+	       {"cluster_name", name_},
+	       {"cluster_named_unix", named_unix_},
 	       {"default_drive", default_drive_},
 	       {"next_fs_id", next_fs_id_},
 	       {"filesystems", list}};
@@ -210,6 +214,85 @@ Status ClusterState::save_catalog_locked()
 std::string ClusterState::cluster_id() const
 {
 	return cluster_.to_string();
+}
+
+// ---- the cluster ---------------------------------------------------------------
+
+Status ClusterState::check_cluster_name(const std::string &name)
+{
+	if (name.empty() || name.size() > kFsNameMax)
+		return make_error(EINVAL, "bad cluster name '" + name + "' (1 to " +
+						  std::to_string(kFsNameMax) + " characters)");
+	for (char ch : name)
+		if (!std::isalnum(static_cast<unsigned char>(ch)) && ch != '-' && ch != '_' &&
+		    ch != '.')
+			return make_error(EINVAL, "bad cluster name '" + name +
+							  "' (letters, digits, '-', '_' and '.' only)");
+	return {};
+}
+
+std::string ClusterState::cluster_name()
+{
+	std::lock_guard lock(mu_);
+	return name_;
+}
+
+Status ClusterState::create_cluster(const std::string &name)
+{
+	WEFT_RETURN_IF_ERROR(check_cluster_name(name));
+	std::lock_guard lock(mu_);
+	if (!name_.empty())
+		return make_error(EEXIST, "this node is already in cluster '" + name_ + "' (" +
+						  cluster_.to_string() +
+						  "): rename it with 'weft cluster update --name'");
+	const int64_t old_time = named_unix_;
+	name_ = name;
+	named_unix_ = static_cast<int64_t>(::time(nullptr));
+	Status s = save_catalog_locked();
+	if (!s.ok()) {
+		name_.clear();
+		named_unix_ = old_time;
+		return s;
+	}
+	WEFT_LOG(kInfo) << "created cluster '" << name << "' (" << cluster_.to_string() << ")";
+	return {};
+}
+
+Status ClusterState::rename_cluster(const std::string &name)
+{
+	WEFT_RETURN_IF_ERROR(check_cluster_name(name));
+	std::lock_guard lock(mu_);
+	if (name_.empty())
+		return make_error(ENOENT, "this node's cluster has no name yet: create it with "
+					  "'weft cluster create NAME'");
+	if (name == name_)
+		return {};
+	std::string old = name_;
+	name_ = name;
+	Status s = save_catalog_locked();
+	if (!s.ok()) {
+		name_ = old;
+		return s;
+	}
+	WEFT_LOG(kInfo) << "renamed cluster '" << old << "' to '" << name << "'";
+	return {};
+}
+
+std::vector<HostInfo> ClusterState::hosts()
+{
+	HostInfo h;
+	char buf[256] = {};
+	if (::gethostname(buf, sizeof buf - 1) == 0)
+		h.hostname = buf;
+	if (h.hostname.empty())
+		h.hostname = "localhost";
+	h.id = options_.host_id;
+	h.state = "up";
+	for (const storage::DriveStatus &d : store_->drive_status()) {
+		h.drives++;
+		h.drives_up += up(d);
+	}
+	return {h};
 }
 
 // ---- drives -----------------------------------------------------------------

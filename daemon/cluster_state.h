@@ -2,8 +2,8 @@
 // storage engine (drives, chunks, redundancy) and the file system catalog.
 //
 // Persistence (docs/on-disk.md, "Node state"):
-//   DATA_DIR/cluster.json  cluster id, the default drive file, the file
-//                          systems; replaced atomically (write, fsync,
+//   DATA_DIR/cluster.json  cluster id and name, the default drive file, the
+//                          file systems; replaced atomically (write, fsync,
 //                          rename, fsync dir) on every change
 //   DATA_DIR/meta/         the engine's RocksDB (drives, chunks, epoch)
 //   DATA_DIR/default-drive.img
@@ -53,6 +53,17 @@ struct ScannedDevice {
 	std::string state;	// "weft" (a drive of this node), "mounted", "available"
 };
 
+// One member of the cluster.  A node is a single-node cluster: the list
+// holds this host only until multi-node support lands.
+struct HostInfo {
+	std::string hostname;
+	uint32_t id = 0;
+	std::string state;	// "up"
+	uint32_t drives = 0;
+	uint32_t drives_up = 0;
+	bool local = true;	// this host
+};
+
 // Capacity in bytes, from the drives that serve (up and open).
 struct Capacity {
 	uint64_t raw_bytes = 0;
@@ -69,6 +80,17 @@ public:
 	static Result<std::unique_ptr<ClusterState>> open(const ClusterOptions &options);
 
 	std::string cluster_id() const;
+
+	// The cluster's name; empty for a fresh node (an implicit, unnamed
+	// single-node cluster).
+	std::string cluster_name();
+	// Names the cluster (persisted).  EEXIST when it already has a name,
+	// EINVAL for a bad name.
+	Status create_cluster(const std::string &name);
+	// Renames a named cluster.  ENOENT when it has no name yet.
+	Status rename_cluster(const std::string &name);
+	// The hosts: this one (hostname, host id, up, its drives).
+	std::vector<HostInfo> hosts();
 	const std::string &default_drive_path() const { return default_drive_; }
 
 	// Formats (unless it is ours already) and adds a drive.  force
@@ -117,6 +139,7 @@ private:
 	// EINVAL unless 1 <= r <= failure domains.
 	Status check_replication_locked(uint32_t r, const Capacity &c);
 	Status check_fs_name(const std::string &name);
+	static Status check_cluster_name(const std::string &name);
 	FsConfig *find_locked(std::string_view name);
 	void retire_default_drive_locked();
 
@@ -126,6 +149,8 @@ private:
 	std::string default_drive_;	// path while the default drive file is in use
 
 	std::mutex mu_;	// the catalog, and drive changes
+	std::string name_;	// empty: not named yet
+	int64_t named_unix_ = 0;
 	std::vector<FsConfig> fs_;
 	uint32_t next_fs_id_ = 1;
 };

@@ -100,6 +100,12 @@ void FsHandlers::register_with(Dispatcher &d)
 	d.add(WEFT_OP_READ, [this](const Request &r) { return read(r); });
 	d.add(WEFT_OP_WRITE, [this](const Request &r) { return write(r); });
 	d.add(WEFT_OP_FSYNC, [this](const Request &r) { return fsync(r); });
+	d.add(WEFT_OP_GETXATTR, [this](const Request &r) { return getxattr(r); });
+	d.add(WEFT_OP_SETXATTR, [this](const Request &r) { return setxattr(r); });
+	d.add(WEFT_OP_LISTXATTR, [this](const Request &r) { return listxattr(r); });
+	d.add(WEFT_OP_REMOVEXATTR, [this](const Request &r) { return removexattr(r); });
+	d.add(WEFT_OP_FALLOCATE, [this](const Request &r) { return fallocate(r); });
+	d.add(WEFT_OP_LSEEK, [this](const Request &r) { return lseek(r); });
 }
 
 weft_entry_out FsHandlers::entry_out(const InodeAttr &attr) const
@@ -294,7 +300,8 @@ Reply FsHandlers::rename(const Request &req)
 	auto in = read_in<weft_rename_in>(req);
 	if (!in)
 		return in.error();
-	if (in->pad || (in->flags & ~(WEFT_RENAME_NOREPLACE | WEFT_RENAME_EXCHANGE)))
+	if (in->pad || (in->flags & ~(WEFT_RENAME_NOREPLACE | WEFT_RENAME_EXCHANGE |
+				      WEFT_RENAME_WHITEOUT)))
 		return make_error(EINVAL, "bad rename flags");
 	auto oldname = name_at(req, sizeof(weft_rename_in), in->oldnamelen);
 	if (!oldname)
@@ -307,6 +314,8 @@ Reply FsHandlers::rename(const Request &req)
 		flags |= kRenameNoReplace;
 	if (in->flags & WEFT_RENAME_EXCHANGE)
 		flags |= kRenameExchange;
+	if (in->flags & WEFT_RENAME_WHITEOUT)
+		flags |= kRenameWhiteout;
 	Status st = store_.rename(req.sqe.nodeid, *oldname, in->newdir, *newname, flags);
 	if (!st)
 		return st.error();
@@ -422,6 +431,113 @@ Reply FsHandlers::fsync(const Request &req)
 	if (!st)
 		return st.error();
 	return 0u;
+}
+
+Reply FsHandlers::getxattr(const Request &req)
+{
+	auto name = xattr_name(req, 0, req.in.size());
+	if (!name)
+		return name.error();
+	auto value = store_.getxattr(req.sqe.nodeid, *name);
+	if (!value)
+		return value.error();
+	const uint32_t size = req.sqe.u.rw.size;
+	if (size == 0) {	// the caller asks how large the value is
+		weft_xattr_out out{};
+		out.size = static_cast<uint32_t>(value->size());
+		return write_out(req, out);
+	}
+	if (value->size() > size || value->size() > req.out.size())
+		return make_error(ERANGE);
+	std::memcpy(req.out.data(), value->data(), value->size());
+	return static_cast<uint32_t>(value->size());
+}
+
+Reply FsHandlers::setxattr(const Request &req)
+{
+	auto in = read_in<weft_setxattr_in>(req);
+	if (!in)
+		return in.error();
+	if (in->pad || (in->flags & ~(WEFT_XATTR_CREATE | WEFT_XATTR_REPLACE)))
+		return make_error(EINVAL, "bad setxattr flags");
+	if (in->size > WEFT_XATTR_SIZE_MAX)
+		return make_error(E2BIG);
+	auto name = xattr_name(req, sizeof(weft_setxattr_in), in->namelen);
+	if (!name)
+		return name.error();
+	const size_t off = sizeof(weft_setxattr_in) + in->namelen;
+	if (req.in.size() - off != in->size)
+		return make_error(EINVAL, "xattr value size differs from the input");
+	uint32_t flags = 0;
+	if (in->flags & WEFT_XATTR_CREATE)
+		flags |= kXattrCreate;
+	if (in->flags & WEFT_XATTR_REPLACE)
+		flags |= kXattrReplace;
+	Status st = store_.setxattr(req.sqe.nodeid, *name, input(req, off, in->size), flags);
+	if (!st)
+		return st.error();
+	return 0u;
+}
+
+Reply FsHandlers::listxattr(const Request &req)
+{
+	auto names = store_.listxattr(req.sqe.nodeid);
+	if (!names)
+		return names.error();
+	size_t used = 0;
+	for (const std::string &n : *names) {
+		if (n.size() + 1 > req.out.size() - used)
+			return make_error(ERANGE, "xattr list larger than the reply buffer");
+		std::memcpy(req.out.data() + used, n.data(), n.size());
+		req.out[used + n.size()] = std::byte{0};
+		used += n.size() + 1;
+	}
+	return static_cast<uint32_t>(used);
+}
+
+Reply FsHandlers::removexattr(const Request &req)
+{
+	auto name = xattr_name(req, 0, req.in.size());
+	if (!name)
+		return name.error();
+	Status st = store_.removexattr(req.sqe.nodeid, *name);
+	if (!st)
+		return st.error();
+	return 0u;
+}
+
+Reply FsHandlers::fallocate(const Request &req)
+{
+	auto in = read_in<weft_fallocate_in>(req);
+	if (!in)
+		return in.error();
+	if (in->pad)
+		return make_error(EINVAL, "nonzero padding");
+	static_assert(kFallocKeepSize == WEFT_FALLOC_KEEP_SIZE &&
+		      kFallocPunchHole == WEFT_FALLOC_PUNCH_HOLE &&
+		      kFallocZeroRange == WEFT_FALLOC_ZERO_RANGE);
+	auto attr = store_.fallocate(req.sqe.nodeid, in->mode, in->offset, in->length);
+	if (!attr)
+		return attr.error();
+	weft_attr_out out{};
+	out.attr_valid_ns = options_.attr_valid_ns;
+	out.attr = to_wire(*attr);
+	return write_out(req, out);
+}
+
+Reply FsHandlers::lseek(const Request &req)
+{
+	static_assert(kSeekData == WEFT_SEEK_DATA && kSeekHole == WEFT_SEEK_HOLE);
+	const uint32_t whence = req.sqe.u.rw.flags;
+	if (whence != WEFT_SEEK_DATA && whence != WEFT_SEEK_HOLE)
+		return make_error(EINVAL, "whence is neither SEEK_DATA nor SEEK_HOLE");
+	auto off = store_.seek_data_hole(req.sqe.nodeid, req.sqe.u.rw.offset,
+					 static_cast<int>(whence));
+	if (!off)
+		return off.error();
+	weft_lseek_out out{};
+	out.offset = *off;
+	return write_out(req, out);
 }
 
 }  // namespace weft

@@ -1,7 +1,8 @@
 // FsHandlers: the file system opcodes -- MOUNT, UMOUNT, LOOKUP, FORGET,
 // GETATTR, STATFS, READDIR, the namespace (CREATE, MKNOD, MKDIR, SYMLINK,
 // UNLINK, RMDIR, RENAME, LINK, READLINK), SETATTR and data (OPEN, RELEASE,
-// READ, WRITE, FSYNC) -- answered from a MetadataStore and statvfs of the
+// READ, WRITE, FSYNC), extended attributes (GETXATTR, SETXATTR, LISTXATTR,
+// REMOVEXATTR), FALLOCATE and LSEEK (SEEK_DATA/SEEK_HOLE) -- answered from a MetadataStore and statvfs of the
 // data directory (space).  Every payload is checked before use.
 #ifndef WEFT_DAEMON_FS_HANDLERS_H
 #define WEFT_DAEMON_FS_HANDLERS_H
@@ -44,6 +45,12 @@ public:
 	Reply read(const Request &req);
 	Reply write(const Request &req);
 	Reply fsync(const Request &req);
+	Reply getxattr(const Request &req);
+	Reply setxattr(const Request &req);
+	Reply listxattr(const Request &req);
+	Reply removexattr(const Request &req);
+	Reply fallocate(const Request &req);
+	Reply lseek(const Request &req);
 
 private:
 	weft_entry_out entry_out(const InodeAttr &attr) const;

@@ -1,8 +1,11 @@
 #include "log.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
+#include <cstdlib>
 #include <string>
 
 namespace weft::log {
@@ -20,7 +23,52 @@ const char *prefix(Level level)
 	}
 	return "weftd: ";
 }
+
+// syslog(3) priorities: LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG
+const char *journal_prefix(Level level)
+{
+	switch (level) {
+	case Level::kError: return "<3>error: ";
+	case Level::kWarn: return "<4>warning: ";
+	case Level::kInfo: return "<6>";
+	case Level::kDebug: return "<7>";
+	}
+	return "<6>";
+}
 }  // namespace
+
+bool journal_stream_matches(const char *journal_stream, unsigned long long dev,
+			    unsigned long long ino)
+{
+	unsigned long long jdev = 0, jino = 0;
+	char extra = 0;
+	if (journal_stream == nullptr ||
+	    std::sscanf(journal_stream, "%llu:%llu%c", &jdev, &jino, &extra) != 2)
+		return false;
+	return jdev == dev && jino == ino;
+}
+
+bool stderr_is_journal()
+{
+	// sd-daemon(3): JOURNAL_STREAM is inherited by children whose stderr
+	// may go elsewhere, so it counts only when it names stderr itself.
+	static const bool journal = [] {
+		struct stat st{};
+		if (::fstat(STDERR_FILENO, &st) != 0)
+			return false;
+		return journal_stream_matches(::getenv("JOURNAL_STREAM"),
+					      static_cast<unsigned long long>(st.st_dev),
+					      static_cast<unsigned long long>(st.st_ino));
+	}();
+	return journal;
+}
+
+std::string format_line(Level level, std::string_view message, bool journal)
+{
+	std::string line = journal ? journal_prefix(level) : prefix(level);
+	line += message;
+	return line;
+}
 
 void set_level(Level level) { g_level.store(static_cast<int>(level), std::memory_order_relaxed); }
 Level level() { return static_cast<Level>(g_level.load(std::memory_order_relaxed)); }
@@ -37,8 +85,7 @@ std::optional<Level> parse_level(std::string_view name)
 
 Line::~Line()
 {
-	std::string line = prefix(level_);
-	line += out_.str();
+	std::string line = format_line(level_, out_.str(), stderr_is_journal());
 	line += '\n';
 	// One write(2): atomic for lines up to PIPE_BUF on pipes, and never
 	// interleaved mid-line with other threads' lines on a terminal.

@@ -1,10 +1,16 @@
 // Leveled logging to stderr, one write() per line so lines from queue
 // threads never interleave.  Usage: WEFT_LOG(kInfo) << "attached " << name;
+//
+// Under systemd (stderr is the journal: JOURNAL_STREAM names stderr's
+// device:inode, sd-daemon(3)) each line starts with its syslog priority,
+// "<3>" error ... "<7>" debug, which journald turns into the entry's
+// priority; otherwise lines read "weftd: [error: |warning: ]message".
 #ifndef WEFT_DAEMON_LOG_H
 #define WEFT_DAEMON_LOG_H
 
 #include <optional>
 #include <sstream>
+#include <string>
 #include <string_view>
 
 namespace weft::log {
@@ -17,6 +23,14 @@ Level level();
 bool enabled(Level level);
 // "error", "warn", "info", "debug"; nullopt when the name is unknown.
 std::optional<Level> parse_level(std::string_view name);
+
+// Whether stderr is connected to the journal (decided once).
+bool stderr_is_journal();
+// JOURNAL_STREAM's value ("DEV:INO") names the file of stderr_stat.
+bool journal_stream_matches(const char *journal_stream, unsigned long long dev,
+			    unsigned long long ino);
+// One line as written (without the newline).
+std::string format_line(Level level, std::string_view message, bool journal);
 
 // Collects one line; writes it (with a level prefix) when destroyed.
 class Line {

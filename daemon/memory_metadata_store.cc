@@ -281,8 +281,9 @@ Status MemoryMetadataStore::rename(uint64_t olddir, std::string_view oldname, ui
 				   std::string_view newname, uint32_t flags)
 {
 	std::unique_lock lock(mu_);
-	if ((flags & ~(kRenameNoReplace | kRenameExchange)) ||
-	    (flags & kRenameNoReplace && flags & kRenameExchange))
+	if ((flags & ~(kRenameNoReplace | kRenameExchange | kRenameWhiteout)) ||
+	    (flags & kRenameNoReplace && flags & kRenameExchange) ||
+	    (flags & kRenameWhiteout && flags & kRenameExchange))
 		return make_error(EINVAL, "bad rename flags");
 	auto odp = find_dir(olddir);
 	if (!odp)
@@ -304,7 +305,7 @@ Status MemoryMetadataStore::rename(uint64_t olddir, std::string_view oldname, ui
 		return make_error(ENOENT);
 	if ((flags & kRenameNoReplace) && dst)
 		return make_error(EEXIST);
-	if (dst == src)
+	if (dst == src && !(flags & kRenameWhiteout))
 		return {};	// two names of one inode: nothing to do
 
 	// a directory must not move under itself
@@ -349,6 +350,15 @@ Status MemoryMetadataStore::rename(uint64_t olddir, std::string_view oldname, ui
 			return make_error(EISDIR);
 		if (is_dir(dst->attr) && !dst->entries.empty())
 			return make_error(ENOTEMPTY);
+	}
+	if (flags & kRenameWhiteout) {
+		if (dst == src)
+			return make_error(EINVAL, "whiteout rename onto another name of itself");
+		// checked before anything changes: the rename stays all or nothing
+		if (od->attr.nlink == 0)
+			return make_error(ENOENT, "directory was removed");
+	}
+	if (dst) {
 		if (is_dir(dst->attr))
 			nd->attr.nlink--;
 		nd->entries.erase(nit->second);
@@ -369,6 +379,23 @@ Status MemoryMetadataStore::rename(uint64_t olddir, std::string_view oldname, ui
 	}
 	src->attr.ctime = t;
 	od->attr.mtime = od->attr.ctime = nd->attr.mtime = nd->attr.ctime = t;
+	if (flags & kRenameWhiteout) {
+		// the old name now names a whiteout, owned as the moved node's
+		// creator would own a new node: the caller's ids are not known
+		// here, so the kernel's choice (the moved node's owner) is used
+		Inode wh;
+		wh.attr.ino = next_ino_++;
+		wh.attr.mode = S_IFCHR | 0;
+		wh.attr.nlink = 1;
+		wh.attr.uid = src->attr.uid;
+		wh.attr.gid = src->attr.gid;
+		wh.attr.atime = wh.attr.mtime = wh.attr.ctime = t;
+		wh.parent = olddir;
+		const uint64_t wcookie = od->next_cookie++;
+		od->entries.emplace(wcookie, Child{std::string(oldname), wh.attr.ino});
+		od->by_name.emplace(std::string(oldname), wcookie);
+		inodes_.emplace(wh.attr.ino, std::move(wh));
+	}
 	return {};
 }
 
@@ -551,6 +578,169 @@ Status MemoryMetadataStore::sync(uint64_t ino, bool)
 	if (!find(ino))
 		return make_error(ENOENT, "no inode " + std::to_string(ino));
 	return {};	// memory is as durable as this store gets
+}
+
+// ---------------------------------------------------------------------
+// extended attributes
+
+Result<std::string> MemoryMetadataStore::getxattr(uint64_t ino, std::string_view name)
+{
+	std::shared_lock lock(mu_);
+	const Inode *node = find(ino);
+	if (!node)
+		return make_error(ENOENT, "no inode " + std::to_string(ino));
+	auto it = node->xattrs.find(name);
+	if (it == node->xattrs.end())
+		return make_error(ENODATA);
+	return it->second;
+}
+
+Status MemoryMetadataStore::setxattr(uint64_t ino, std::string_view name, std::string_view value,
+				     uint32_t flags)
+{
+	if (name.empty() || name.size() > kXattrNameMax)
+		return make_error(ERANGE, "xattr name length out of range");
+	if (value.size() > kXattrSizeMax)
+		return make_error(E2BIG, "xattr value too large");
+	if ((flags & ~(kXattrCreate | kXattrReplace)) ||
+	    (flags & kXattrCreate && flags & kXattrReplace))
+		return make_error(EINVAL, "bad setxattr flags");
+	std::unique_lock lock(mu_);
+	Inode *node = find(ino);
+	if (!node)
+		return make_error(ENOENT, "no inode " + std::to_string(ino));
+	auto it = node->xattrs.find(name);
+	if (it != node->xattrs.end()) {
+		if (flags & kXattrCreate)
+			return make_error(EEXIST);
+		it->second = std::string(value);
+	} else {
+		if (flags & kXattrReplace)
+			return make_error(ENODATA);
+		node->xattrs.emplace(std::string(name), std::string(value));
+	}
+	node->attr.ctime = now();
+	return {};
+}
+
+Result<std::vector<std::string>> MemoryMetadataStore::listxattr(uint64_t ino)
+{
+	std::shared_lock lock(mu_);
+	const Inode *node = find(ino);
+	if (!node)
+		return make_error(ENOENT, "no inode " + std::to_string(ino));
+	std::vector<std::string> names;
+	names.reserve(node->xattrs.size());
+	for (const auto &[name, value] : node->xattrs)
+		names.push_back(name);
+	return names;
+}
+
+Status MemoryMetadataStore::removexattr(uint64_t ino, std::string_view name)
+{
+	std::unique_lock lock(mu_);
+	Inode *node = find(ino);
+	if (!node)
+		return make_error(ENOENT, "no inode " + std::to_string(ino));
+	auto it = node->xattrs.find(name);
+	if (it == node->xattrs.end())
+		return make_error(ENODATA);
+	node->xattrs.erase(it);
+	node->attr.ctime = now();
+	return {};
+}
+
+// ---------------------------------------------------------------------
+// fallocate, SEEK_DATA / SEEK_HOLE
+
+Result<MemoryMetadataStore::Inode *> MemoryMetadataStore::find_file(uint64_t ino)
+{
+	Inode *node = find(ino);
+	if (!node)
+		return make_error(ENOENT, "no inode " + std::to_string(ino));
+	if (is_dir(node->attr))
+		return make_error(EISDIR);
+	if (!S_ISREG(node->attr.mode))
+		return make_error(ENODEV, "not a regular file");
+	return node;
+}
+
+void MemoryMetadataStore::zero_range(Inode *node, uint64_t offset, uint64_t end)
+{
+	auto it = node->data.lower_bound(offset / kDataBlock);
+	while (it != node->data.end() && it->first * kDataBlock < end) {
+		const uint64_t bstart = it->first * kDataBlock;
+		const uint64_t from = std::max(offset, bstart) - bstart;
+		const uint64_t to = std::min(end, bstart + kDataBlock) - bstart;
+		if (from == 0 && to == kDataBlock) {
+			it = node->data.erase(it);	// a whole block: a hole again
+			continue;
+		}
+		std::fill(it->second.begin() + static_cast<ptrdiff_t>(from),
+			  it->second.begin() + static_cast<ptrdiff_t>(to), std::byte{0});
+		++it;
+	}
+}
+
+Result<InodeAttr> MemoryMetadataStore::fallocate(uint64_t ino, uint32_t mode, uint64_t offset,
+						 uint64_t length)
+{
+	const uint32_t kind = mode & ~kFallocKeepSize;
+	if (kind != 0 && kind != kFallocPunchHole && kind != kFallocZeroRange)
+		return make_error(EOPNOTSUPP, "fallocate mode not supported");
+	if (kind == kFallocPunchHole && !(mode & kFallocKeepSize))
+		return make_error(EOPNOTSUPP, "PUNCH_HOLE needs KEEP_SIZE");
+	if (length == 0)
+		return make_error(EINVAL, "zero length");
+	const uint64_t max = static_cast<uint64_t>(std::numeric_limits<int64_t>::max());
+	if (offset > max || length > max - offset)
+		return make_error(EFBIG);
+	const uint64_t end = offset + length;
+	std::unique_lock lock(mu_);
+	auto nodep = find_file(ino);
+	if (!nodep)
+		return nodep.error();
+	Inode *node = *nodep;
+	const uint64_t size = node->attr.size;
+	if (kind == kFallocPunchHole || kind == kFallocZeroRange) {
+		// memory holes read as zeros: zeroing is punching here
+		if (offset < size)
+			zero_range(node, offset, std::min(end, size));
+		update_blocks(node);
+		node->attr.mtime = now();
+	}
+	// mode 0 and ZERO_RANGE without KEEP_SIZE grow the file; this store
+	// allocates on write, so "allocated" space is a hole that reads zeros
+	if (!(mode & kFallocKeepSize) && end > size)
+		node->attr.size = end;
+	node->attr.ctime = now();
+	return node->attr;
+}
+
+Result<uint64_t> MemoryMetadataStore::seek_data_hole(uint64_t ino, uint64_t offset, int whence)
+{
+	if (whence != kSeekData && whence != kSeekHole)
+		return make_error(EINVAL, "whence is neither SEEK_DATA nor SEEK_HOLE");
+	std::shared_lock lock(mu_);
+	Inode *node = find(ino);
+	if (!node)
+		return make_error(ENOENT, "no inode " + std::to_string(ino));
+	if (!S_ISREG(node->attr.mode))
+		return make_error(EINVAL, "not a regular file");
+	const uint64_t size = node->attr.size;
+	if (offset >= size)
+		return make_error(ENXIO);
+	uint64_t b = offset / kDataBlock;
+	if (whence == kSeekData) {
+		auto it = node->data.lower_bound(b);
+		if (it == node->data.end() || it->first * kDataBlock >= size)
+			return make_error(ENXIO);
+		return std::max(offset, it->first * kDataBlock);
+	}
+	// SEEK_HOLE: the first block at or after b that is not stored
+	for (auto it = node->data.find(b); it != node->data.end() && it->first == b; ++it)
+		b++;
+	return std::min(size, std::max(offset, b * kDataBlock));
 }
 
 }  // namespace weft

@@ -42,6 +42,18 @@ public:
 	Result<size_t> read(uint64_t ino, uint64_t offset, std::span<std::byte> out) override;
 	Result<size_t> write(uint64_t ino, uint64_t offset, std::span<const std::byte> data) override;
 	Status sync(uint64_t ino, bool datasync) override;
+	Result<std::string> getxattr(uint64_t ino, std::string_view name) override;
+	Status setxattr(uint64_t ino, std::string_view name, std::string_view value,
+			uint32_t flags) override;
+	Result<std::vector<std::string>> listxattr(uint64_t ino) override;
+	Status removexattr(uint64_t ino, std::string_view name) override;
+	Result<InodeAttr> fallocate(uint64_t ino, uint32_t mode, uint64_t offset,
+				    uint64_t length) override;
+	Result<uint64_t> seek_data_hole(uint64_t ino, uint64_t offset, int whence) override;
+
+	// Limits of a local file system (Linux's XATTR_NAME_MAX, XATTR_SIZE_MAX).
+	static constexpr size_t kXattrNameMax = 255;
+	static constexpr size_t kXattrSizeMax = 65536;
 
 	// File data is kept in blocks of this size; holes take no memory.
 	static constexpr uint64_t kDataBlock = 64 * 1024;
@@ -61,6 +73,8 @@ private:
 		std::string target;	// symlinks
 		std::map<uint64_t, std::vector<std::byte>> data;	// regular files, by block
 		uint32_t opens = 0;
+		// extended attributes by full name; std::map: listxattr's stable order
+		std::map<std::string, std::string, std::less<>> xattrs;
 	};
 	enum class Kind { kAny, kNotDir, kDir };
 
@@ -73,6 +87,10 @@ private:
 	void drop_link(Inode *node);
 	void truncate_data(Inode *node, uint64_t size);
 	static void update_blocks(Inode *node);
+	// Zeroes [offset, end) of the data, dropping blocks wholly inside it.
+	static void zero_range(Inode *node, uint64_t offset, uint64_t end);
+	// Result<Inode *> of a regular file (EISDIR / EINVAL otherwise).
+	Result<Inode *> find_file(uint64_t ino);
 	std::shared_mutex mu_;
 	std::unordered_map<uint64_t, Inode> inodes_;
 	uint64_t next_ino_ = kRootIno + 1;

@@ -118,6 +118,13 @@ MgmtHandler::MgmtHandler(MetadataStore &store, DaemonInfo info, ClusterState *cl
 			return (this->*fn)(a);
 		};
 	};
+	commands_["stats"] = [this](const json &a) { return stats(a); };
+	commands_["cluster create"] = cmd(&MgmtHandler::cluster_create);
+	commands_["cluster status"] = cmd(&MgmtHandler::cluster_status);
+	commands_["cluster update"] = cmd(&MgmtHandler::cluster_update);
+	commands_["cluster host list"] = cmd(&MgmtHandler::host_list);
+	commands_["cluster host add"] = cmd(&MgmtHandler::host_add);
+	commands_["cluster host remove"] = cmd(&MgmtHandler::host_remove);
 	commands_["drive add"] = cmd(&MgmtHandler::drive_add);
 	commands_["drive list"] = cmd(&MgmtHandler::drive_list);
 	commands_["drive remove"] = cmd(&MgmtHandler::drive_remove);
@@ -131,6 +138,7 @@ MgmtHandler::MgmtHandler(MetadataStore &store, DaemonInfo info, ClusterState *cl
 
 void MgmtHandler::register_with(Dispatcher &d)
 {
+	dispatcher_ = &d;
 	d.add(WEFT_OP_MGMT, [this](const Request &r) { return handle(r); });
 }
 
@@ -222,6 +230,9 @@ Result<json> MgmtHandler::status(const json &args)
 	return json{
 		{"daemon", daemon},
 		{"cluster", {{"mode", "single-node"},
+			     {"name", cluster_->cluster_name().empty()
+					      ? json(nullptr)
+					      : json(cluster_->cluster_name())},
 			     {"hosts", 1},
 			     {"uuid", cluster_->cluster_id()},
 			     {"epoch", cluster_->epoch()},
@@ -238,6 +249,156 @@ Result<json> MgmtHandler::status(const json &args)
 			       {"unrecoverable_blocks", n.unrecoverable_blocks},
 			       {"drive_failures", n.drive_failures}}},
 	};
+}
+
+Result<json> MgmtHandler::stats(const json &args)
+{
+	WEFT_RETURN_IF_ERROR(only_keys(args, {}));
+	if (dispatcher_ == nullptr)
+		return make_error(ENODEV, "weftd has no dispatcher to count requests");
+	json ops = json::array();
+	for (const OpCounters &o : dispatcher_->stats().snapshot())
+		ops.push_back({{"opcode", o.opcode},
+			       {"count", o.count},
+			       {"errors", o.errors},
+			       {"bytes", o.bytes},
+			       {"total_ns", o.total_ns},
+			       {"hist", o.hist}});
+	return json{{"since_ns", dispatcher_->stats().since_ns()}, {"ops", ops}};
+}
+
+// ---- cluster --------------------------------------------------------------------
+
+namespace {
+
+constexpr const char *kNoMultiNodeAdd =
+	"single-node cluster: adding hosts needs multi-node support, not available yet";
+constexpr const char *kNoMultiNodeRemove =
+	"single-node cluster: removing hosts needs multi-node support, not available yet";
+
+json host_json(const HostInfo &h)
+{
+	return json{{"hostname", h.hostname}, {"id", h.id},	       {"state", h.state},
+		    {"drives", h.drives},	  {"drives_up", h.drives_up}, {"local", h.local}};
+}
+
+}  // namespace
+
+bool MgmtHandler::is_this_host(const std::string &host)
+{
+	if (host == "localhost" || host == "127.0.0.1" || host == "::1")
+		return true;
+	for (const HostInfo &h : cluster_->hosts()) {
+		if (!h.local)
+			continue;
+		const std::string short_name = h.hostname.substr(0, h.hostname.find('.'));
+		if (host == h.hostname || host == short_name || host == std::to_string(h.id))
+			return true;
+	}
+	return false;
+}
+
+json MgmtHandler::cluster_json()
+{
+	const std::string name = cluster_->cluster_name();
+	json hosts = json::array();
+	for (const HostInfo &h : cluster_->hosts())
+		hosts.push_back(host_json(h));
+	uint32_t total = 0, up = 0;
+	for (const storage::DriveStatus &d : cluster_->drives()) {
+		total++;
+		up += d.open && d.record.info.state == storage::DriveState::kUp;
+	}
+	Capacity c = cluster_->capacity();
+	return json{{"name", name.empty() ? json(nullptr) : json(name)},
+		    {"id", cluster_->cluster_id()},
+		    {"mode", "single-node"},
+		    {"epoch", cluster_->epoch()},
+		    {"hosts", hosts},
+		    {"drives", {{"total", total}, {"up", up}}},
+		    {"capacity", {{"raw_bytes", c.raw_bytes},
+				  {"used_bytes", c.raw_bytes - c.free_bytes},
+				  {"free_bytes", c.free_bytes},
+				  {"provisioned_bytes", c.provisioned_bytes}}},
+		    {"failure_domains", c.failure_domains},
+		    {"filesystems", cluster_->filesystems().size()},
+		    {"redundancy", redundancy_json()}};
+}
+
+Result<json> MgmtHandler::cluster_create(const json &args)
+{
+	WEFT_RETURN_IF_ERROR(only_keys(args, {"name", "hosts"}));
+	auto name = req_string(args, "name");
+	if (!name)
+		return name.error();
+	if (auto it = args.find("hosts"); it != args.end() && !it->is_null()) {
+		if (!it->is_array())
+			return make_error(EINVAL, "\"hosts\" must be an array of strings");
+		for (const json &h : *it) {
+			if (!h.is_string() || h.get<std::string>().empty())
+				return make_error(EINVAL, "\"hosts\" must be an array of strings");
+			if (!is_this_host(h.get<std::string>()))
+				return make_error(EOPNOTSUPP, std::string(kNoMultiNodeAdd) + " ('" +
+								      h.get<std::string>() +
+								      "' is not this host)");
+		}
+	}
+	WEFT_RETURN_IF_ERROR(cluster_->create_cluster(*name));
+	return cluster_json();
+}
+
+Result<json> MgmtHandler::cluster_status(const json &args)
+{
+	WEFT_RETURN_IF_ERROR(only_keys(args, {}));
+	return cluster_json();
+}
+
+Result<json> MgmtHandler::cluster_update(const json &args)
+{
+	WEFT_RETURN_IF_ERROR(only_keys(args, {"name"}));
+	auto name = opt_string(args, "name");
+	if (!name)
+		return name.error();
+	if (!*name)
+		return make_error(EINVAL, "nothing to update: give \"name\"");
+	WEFT_RETURN_IF_ERROR(cluster_->rename_cluster(**name));
+	return cluster_json();
+}
+
+Result<json> MgmtHandler::host_list(const json &args)
+{
+	WEFT_RETURN_IF_ERROR(only_keys(args, {}));
+	json list = json::array();
+	for (const HostInfo &h : cluster_->hosts())
+		list.push_back(host_json(h));
+	return list;
+}
+
+Result<json> MgmtHandler::host_add(const json &args)
+{
+	WEFT_RETURN_IF_ERROR(only_keys(args, {"host"}));
+	auto host = req_string(args, "host");
+	if (!host)
+		return host.error();
+	if (host->empty())
+		return make_error(EINVAL, "\"host\" must not be empty");
+	if (is_this_host(*host))
+		return make_error(EEXIST, "host '" + *host + "' is this host: it is in the cluster already");
+	return make_error(EOPNOTSUPP, kNoMultiNodeAdd);
+}
+
+Result<json> MgmtHandler::host_remove(const json &args)
+{
+	WEFT_RETURN_IF_ERROR(only_keys(args, {"host"}));
+	auto host = req_string(args, "host");
+	if (!host)
+		return host.error();
+	if (host->empty())
+		return make_error(EINVAL, "\"host\" must not be empty");
+	if (is_this_host(*host))
+		return make_error(EBUSY, "host '" + *host +
+						 "' is this host: a node cannot remove the host it runs on");
+	return make_error(EOPNOTSUPP, kNoMultiNodeRemove);
 }
 
 json MgmtHandler::redundancy_json()
@@ -399,6 +560,18 @@ Result<json> MgmtHandler::fs_delete(const json &args)
 	auto name = req_string(args, "name");
 	if (!name)
 		return name.error();
+	// The catalog refuses first (unknown, the default fs): only then is the
+	// namespace dropped.  A store that cannot remove one (EOPNOTSUPP) or
+	// never held this file system's namespace (ENOENT: it was served from
+	// the default one) leaves nothing behind to remove.
+	if (*name == ClusterState::kDefaultFs || !cluster_->find_fs(*name)) {
+		WEFT_RETURN_IF_ERROR(cluster_->delete_fs(*name));	// refuses
+		return json{{"deleted", *name}};
+	}
+	if (Status m = store_.remove_filesystem(*name);
+	    !m.ok() && m.error().code != EOPNOTSUPP && m.error().code != ENOENT)
+		return make_error(m.error().code, "removing the namespace of '" + *name +
+							  "': " + m.error().message);
 	WEFT_RETURN_IF_ERROR(cluster_->delete_fs(*name));
 	return json{{"deleted", *name}};
 }

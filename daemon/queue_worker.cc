@@ -1,5 +1,7 @@
 #include "queue_worker.h"
 
+#include <chrono>
+
 #include "log.h"
 
 namespace weft {
@@ -8,7 +10,7 @@ QueueWorker::QueueWorker(uint32_t queue, const QueueView &view, RingTransport &t
 			 const Dispatcher &dispatcher, const std::atomic<bool> &stopping,
 			 WorkerOptions options)
 	: queue_(queue), view_(view), transport_(transport), dispatcher_(dispatcher),
-	  stopping_(stopping), options_(options), sq_(view), cq_(view)
+	  stopping_(stopping), options_(options), sq_(view), cq_(view), spin_(options.spin_us)
 {
 	batch_.reserve(view.depth);
 }
@@ -29,7 +31,7 @@ Result<EnterResult> QueueWorker::enter(bool wait)
 	EnterArgs args;
 	args.queue = queue_;
 	args.wait = wait;
-	args.spin_us = wait ? options_.spin_us : 0;
+	args.spin_us = wait ? spin_.next_us() : 0;
 	args.timeout_ms = wait ? options_.timeout_ms : 0;
 	if (wait) {
 		// Announce the sleep, then look once more: a request published
@@ -42,9 +44,14 @@ Result<EnterResult> QueueWorker::enter(bool wait)
 			wait = false;
 		}
 	}
+	const auto start = std::chrono::steady_clock::now();
 	auto r = transport_.enter(args);
-	if (wait)
+	if (wait) {
 		set_sleeping(false);
+		spin_.record(std::chrono::duration_cast<std::chrono::microseconds>(
+				     std::chrono::steady_clock::now() - start)
+				     .count());
+	}
 	stats_.enters.fetch_add(1, std::memory_order_relaxed);
 	if (r && r->rejected) {
 		stats_.rejected.fetch_add(r->rejected, std::memory_order_relaxed);

@@ -25,7 +25,7 @@
 namespace weft {
 
 struct WorkerOptions {
-	uint32_t spin_us = 0;		// kernel busy-poll before sleeping
+	uint32_t spin_us = 0;		// kernel busy-poll before sleeping, at most
 	uint32_t timeout_ms = 1000;	// max sleep: bounds how late a stop is seen
 };
 
@@ -35,6 +35,27 @@ struct WorkerStats {
 	std::atomic<uint64_t> enters{0};
 	std::atomic<uint64_t> bad_tags{0};	// SQEs with tag >= depth: dropped
 	std::atomic<uint64_t> rejected{0};	// CQEs the kernel said it rejected
+};
+
+// How long the next ENTER busy-polls: the full spin_us while requests keep
+// arriving within it, halved after each wait that outlasted it (so an idle
+// or slow-paced queue stops burning a CPU), full again as soon as one
+// arrives within spin_us.  The kernel also lets callers poll for their
+// completions only as long as the daemon's last spin, and ends a spin as
+// soon as another task wants the CPU.
+class AdaptiveSpin {
+public:
+	explicit AdaptiveSpin(uint32_t max_us) : max_us_(max_us), current_us_(max_us) {}
+	uint32_t next_us() const { return current_us_; }
+	// waited_us: how long the last waiting ENTER took.
+	void record(uint64_t waited_us)
+	{
+		current_us_ = waited_us < max_us_ ? max_us_ : current_us_ / 2;
+	}
+
+private:
+	const uint32_t max_us_;
+	uint32_t current_us_;
 };
 
 class QueueWorker {
@@ -65,6 +86,7 @@ private:
 	const WorkerOptions options_;
 	SubmissionRing sq_;
 	CompletionRing cq_;
+	AdaptiveSpin spin_;
 	std::vector<weft_sqe> batch_;
 	WorkerStats stats_;
 };

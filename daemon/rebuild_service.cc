@@ -15,6 +15,7 @@ RebuildService::~RebuildService()
 		std::lock_guard lock(mu_);
 		stop_ = true;
 	}
+	cancel_ = true;
 	cv_.notify_all();
 	thread_.join();
 }
@@ -57,7 +58,7 @@ void RebuildService::loop()
 			}
 			WEFT_LOG(kInfo) << "rebuild: restoring redundancy (epoch " << now.epoch
 					<< ", " << now.failures << " drive failure(s))";
-			Status st = store_.rebuild(options_.bytes_per_sec);
+			Status st = store_.rebuild(options_.bytes_per_sec, &cancel_);
 			const auto &p = store_.rebuild_progress();
 			bool healthy = st.ok() && !degraded();
 			std::lock_guard l(mu_);

@@ -11,6 +11,7 @@
 #ifndef WEFT_DAEMON_REBUILD_SERVICE_H
 #define WEFT_DAEMON_REBUILD_SERVICE_H
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
@@ -39,7 +40,7 @@ public:
 	// store must outlive the service.  Starts at once; a store that is
 	// already degraded (a drive lost while weftd was down) is rebuilt.
 	RebuildService(storage::ChunkStore &store, RebuildOptions options);
-	~RebuildService();	// stops (a running rebuild finishes its chunk) and joins
+	~RebuildService();	// stops (a running rebuild after its chunk) and joins
 	RebuildService(const RebuildService &) = delete;
 	RebuildService &operator=(const RebuildService &) = delete;
 
@@ -61,6 +62,7 @@ private:
 	std::mutex mu_;
 	std::condition_variable cv_;
 	bool stop_ = false;
+	std::atomic<bool> cancel_{false};	// stop_, for the rebuild in progress
 	RebuildRuns runs_;
 	std::thread thread_;	// last: starts after everything it uses
 };

@@ -32,6 +32,18 @@ Result<std::string> entry_name(const Request &req)
 	return checked_name(trimmed_input(req), kNameMax, "name");
 }
 
+Result<std::string> xattr_name(const Request &req, size_t offset, size_t len)
+{
+	if (offset > req.in.size() || len > req.in.size() - offset)
+		return make_error(EINVAL, "xattr name outside the input");
+	std::string_view s(reinterpret_cast<const char *>(req.in.data()) + offset, len);
+	if (s.empty() || s.size() > 255)
+		return make_error(ERANGE, "xattr name length out of range");
+	if (s.find('\0') != std::string_view::npos)
+		return make_error(EINVAL, "xattr name contains NUL");
+	return std::string(s);
+}
+
 Result<std::string> fs_name(const Request &req)
 {
 	return checked_name(trimmed_input(req), WEFT_FSNAME_MAX - 1, "file system name");

@@ -30,3 +30,12 @@ static_assert(offsetof(weft_setattr_in, size) == 16);
 static_assert(offsetof(weft_setattr_in, atime_nsec) == 48);
 static_assert(sizeof(weft_open_out) == 16);
 static_assert(sizeof(weft_write_out) == 8);
+static_assert(sizeof(weft_xattr_out) == 8);
+static_assert(sizeof(weft_setxattr_in) == 16);
+static_assert(sizeof(weft_fallocate_in) == 24);
+static_assert(offsetof(weft_fallocate_in, mode) == 16);
+static_assert(sizeof(weft_lseek_out) == 8);
+static_assert(WEFT_XATTR_SIZE_MAX == 65536 && WEFT_XATTR_NAME_MAX == 255);
+static_assert(WEFT_RENAME_WHITEOUT == 4 && WEFT_SEEK_DATA == 3 && WEFT_SEEK_HOLE == 4);
+static_assert(WEFT_FALLOC_KEEP_SIZE == 1 && WEFT_FALLOC_PUNCH_HOLE == 2 &&
+	      WEFT_FALLOC_ZERO_RANGE == 0x10);

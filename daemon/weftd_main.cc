@@ -1,6 +1,8 @@
 // weftd: attaches to weft.ko under a name and serves its rings.
 //   weftd [--name NAME] [--data-dir DIR] [--queues N] [--queue-depth N]
 //         [--max-io BYTES] [--spin-us US] [--log-level LEVEL]
+//         [--metadata rocks|memory]
+//   weftd --check [--data-dir DIR]   offline fsck of a stopped node's state
 // Prints "weftd: attached as NAME (Q queues x D slots)" once serving;
 // SIGTERM / SIGINT stop it cleanly (in-flight requests are answered).
 #include <pthread.h>
@@ -20,6 +22,8 @@
 #include "fs_handlers.h"
 #include "log.h"
 #include "memory_metadata_store.h"
+#include "rebuild_service.h"
+#include "rocks_metadata_store.h"
 #include "mgmt_handler.h"
 #include "ring_server.h"
 
@@ -38,6 +42,14 @@ struct Config {
 	uint32_t spin_us = 100;
 	std::string log_level = "info";
 	uint64_t default_drive_bytes = 16ull << 30;
+	// rocks: the namespace in DATA_DIR/namespace, file data in the
+	// engine's chunks (persistent); memory: RAM only (tests, benchmarks).
+	std::string metadata = "rocks";
+	bool check = false;
+	// Background rebuild after a drive failure: fast enough to restore
+	// redundancy in minutes, slow enough to leave the drives to the
+	// applications.
+	uint64_t rebuild_rate = 128ull << 20;
 };
 
 constexpr int kWakeSignal = SIGUSR1;
@@ -46,7 +58,9 @@ void on_wake_signal(int) {}
 
 int fail(const std::string &message)
 {
-	std::fprintf(stderr, "weftd: %s\n", message.c_str());
+	// under systemd: "<3>" makes it an error entry in the journal (log.h)
+	std::fprintf(stderr, "%s%s\n", weft::log::stderr_is_journal() ? "<3>" : "weftd: ",
+		     message.c_str());
 	return 1;
 }
 
@@ -66,6 +80,50 @@ sigset_t setup_signals()
 	sa.sa_flags = 0;
 	sigaction(kWakeSignal, &sa, nullptr);
 	return stop_set;
+}
+
+// `weftd --check`: verifies a stopped node's namespace and storage engine
+// without attaching; one line per problem, exit 1 if there is any.
+int check_data_dir(const Config &cfg)
+{
+	const std::string ns = cfg.data_dir + "/namespace";
+	if (!std::filesystem::exists(ns))
+		return fail("no namespace in " + cfg.data_dir + " (never served with --metadata rocks)");
+	weft::ClusterOptions copts;
+	copts.data_dir = cfg.data_dir;
+	copts.default_drive_bytes = cfg.default_drive_bytes;
+	auto cluster = weft::ClusterState::open(copts);
+	if (!cluster)
+		return fail(cluster.error().message);
+	auto problems = weft::RocksMetadataStore::check(ns, (*cluster)->store());
+	if (!problems)
+		return fail(problems.error().message);
+	for (const std::string &p : *problems)
+		std::printf("%s\n", p.c_str());
+	if (!problems->empty())
+		return 1;
+	std::printf("weftd: %s is consistent\n", cfg.data_dir.c_str());
+	return 0;
+}
+
+// The namespace the handlers serve.  The store references cluster's chunk
+// store, so it must be destroyed first.
+weft::Result<std::unique_ptr<weft::MetadataStore>> open_store(const Config &cfg,
+							      weft::ClusterState &cluster)
+{
+	if (cfg.metadata == "memory")
+		return std::unique_ptr<weft::MetadataStore>(std::make_unique<weft::MemoryMetadataStore>());
+	weft::RocksStoreOptions ro;
+	ro.dir = cfg.data_dir + "/namespace";
+	ro.chunks = &cluster.store();
+	ro.replication = [&cluster](std::string_view fs) {
+		auto config = cluster.find_fs(fs);
+		return config ? config->replication : 1u;
+	};
+	auto store = weft::RocksMetadataStore::open(ro);
+	if (!store)
+		return store.error();
+	return std::unique_ptr<weft::MetadataStore>(std::move(*store));
 }
 
 }  // namespace
@@ -95,6 +153,18 @@ int main(int argc, char **argv)
 		       "configured (e.g. 16GiB)")
 		->transform(CLI::AsSizeValue(false))
 		->capture_default_str();
+	app.add_option("--metadata", cfg.metadata,
+		       "namespace store: rocks (persistent, in --data-dir) or memory (lost at exit)")
+		->capture_default_str()
+		->check(CLI::IsMember({"rocks", "memory"}));
+	app.add_option("--rebuild-rate", cfg.rebuild_rate,
+		       "bytes per second the background rebuild copies after a drive failure "
+		       "(e.g. 64MiB; 0 = unthrottled)")
+		->transform(CLI::AsSizeValue(false))
+		->capture_default_str();
+	app.add_flag("--check", cfg.check,
+		     "check a stopped node's --data-dir (namespace and storage engine) and exit: "
+		     "0 clean, 1 with problems (one line each)");
 	CLI11_PARSE(app, argc, argv);
 
 	auto level = weft::log::parse_level(cfg.log_level);
@@ -103,6 +173,8 @@ int main(int argc, char **argv)
 	weft::log::set_level(*level);
 	if (cfg.queue_depth & (cfg.queue_depth - 1))
 		return fail("--queue-depth must be a power of two");
+	if (cfg.check)
+		return check_data_dir(cfg);
 
 	const sigset_t stop_set = setup_signals();
 
@@ -133,7 +205,13 @@ int main(int argc, char **argv)
 	if (!cluster)
 		return fail(cluster.error().message);
 
-	weft::MemoryMetadataStore store;
+	auto opened = open_store(cfg, **cluster);
+	if (!opened)
+		return fail(opened.error().message);
+	weft::MetadataStore &store = **opened;
+	// Declared after the cluster: stopped (and its rebuild cancelled)
+	// before the engine closes.
+	weft::RebuildService rebuild((*cluster)->store(), weft::RebuildOptions{cfg.rebuild_rate});
 	weft::FsHandlers fs(store, weft::FsHandlerOptions{cfg.data_dir});
 	weft::MgmtHandler mgmt(store, weft::DaemonInfo{cfg.name, cfg.data_dir, att->geometry},
 			       cluster->get());

@@ -10,6 +10,8 @@
 
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/posix_acl.h>
+#include <linux/posix_acl_xattr.h>
 #include <linux/stat.h>
 
 #include "weft_config.h"
@@ -97,6 +99,33 @@ static int name(struct folio *folio, struct writeback_control *wbc, void *data) 
 static int name(struct page *page, struct writeback_control *wbc, void *data) \
 {									\
 	return fn(page_folio(page), wbc, data);				\
+}
+#endif
+
+/*
+ * POSIX ACLs.  6.2+ (WEFT_HAVE_GET_INODE_ACL): permission checks call
+ * ->get_inode_acl(inode, type, rcu), ->set_acl and posix_acl_chmod() take a
+ * dentry, and the VFS handles system.posix_acl_* itself.  6.1: ->get_acl
+ * has the (inode, type, rcu) signature, ->set_acl and posix_acl_chmod()
+ * take the inode, and sb->s_xattr needs the posix_acl_*_xattr_handler.
+ */
+#ifdef WEFT_HAVE_GET_INODE_ACL
+#define WEFT_IOP_GET_ACL	get_inode_acl
+#define WEFT_SET_ACL_TARGET	struct dentry
+#define weft_set_acl_inode(t)	d_inode(t)
+#define WEFT_ACL_XATTR_HANDLERS
+static inline int weft_posix_acl_chmod(WEFT_IDMAP_ARG, struct dentry *dentry, umode_t mode)
+{
+	return posix_acl_chmod(idmap, dentry, mode);
+}
+#else
+#define WEFT_IOP_GET_ACL	get_acl
+#define WEFT_SET_ACL_TARGET	struct inode
+#define weft_set_acl_inode(t)	(t)
+#define WEFT_ACL_XATTR_HANDLERS	&posix_acl_access_xattr_handler, &posix_acl_default_xattr_handler,
+static inline int weft_posix_acl_chmod(WEFT_IDMAP_ARG, struct dentry *dentry, umode_t mode)
+{
+	return posix_acl_chmod(idmap, d_inode(dentry), mode);
 }
 #endif
 

@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -135,18 +136,24 @@ static long weft_ioc_attach(struct weft_daemon *d, struct weft_attach __user *ua
 	return 0;
 }
 
-/* busy-poll up to spin_us for SQ entries; returns the count found */
+/*
+ * Busy-poll up to spin_us for SQ entries; returns the count found.  Only
+ * while this CPU has nothing else to run: a caller (or another daemon
+ * thread) runnable here needs the CPU more than we need a head start, so
+ * the poll ends as soon as one is, and the daemon sleeps instead.
+ */
 static u32 weft_enter_spin(struct weft_queue *q, u32 spin_us, u32 *rejected)
 {
 	u64 end = ktime_get_ns() + (u64)min(spin_us, WEFT_MAX_SPIN_US) * NSEC_PER_USEC;
 	u32 avail = 0;
 
-	while (ktime_get_ns() < end && !need_resched() && !signal_pending(current)) {
+	while (ktime_get_ns() < end && !need_resched() && single_task_running() &&
+	       !signal_pending(current)) {
 		if (READ_ONCE(q->sq_tail) != READ_ONCE(q->sq_head) ||
 		    !list_empty_careful(&q->pending)) {
-			mutex_lock(&q->lock);
+			spin_lock(&q->lock);
 			avail = weft_queue_available(q, rejected);
-			mutex_unlock(&q->lock);
+			spin_unlock(&q->lock);
 			if (avail)
 				break;
 		}
@@ -172,17 +179,27 @@ static long weft_ioc_enter(struct weft_daemon *d, struct weft_enter __user *uen)
 	q = &chan->queues[en.queue];
 	en.reaped = 0;
 	en.rejected = 0;
+	/*
+	 * Callers poll for their completions while the daemon is awake on
+	 * another CPU (req.c), as long as the daemon itself would poll: its
+	 * last waiting ENTER says how long (a commit-only ENTER says nothing).
+	 */
+	if (en.flags & WEFT_ENTER_WAIT)
+		WRITE_ONCE(q->poll_us, min(en.spin_us, WEFT_MAX_SPIN_US));
+	WRITE_ONCE(q->daemon_cpu, raw_smp_processor_id());
 	weft_queue_reap(q, &en.reaped, &en.rejected);
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	en.available = weft_queue_available(q, &en.rejected);
 	head = q->sq_head;
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 
 	if ((en.flags & WEFT_ENTER_WAIT) && !en.available) {
 		if (en.spin_us)
 			en.available = weft_enter_spin(q, en.spin_us, &en.rejected);
 		if (!en.available) {
+			/* asleep: callers stop polling and sleep too */
+			WRITE_ONCE(q->daemon_cpu, -1);
 			/* the kernel publishes sq_tail, then checks daemon_wq */
 			if (en.timeout_ms)
 				w = wait_event_interruptible_timeout(q->daemon_wq,
@@ -192,9 +209,10 @@ static long weft_ioc_enter(struct weft_daemon *d, struct weft_enter __user *uen)
 				w = wait_event_interruptible(q->daemon_wq,
 						READ_ONCE(q->sq_tail) != head);
 			(void)w;	/* signal or timeout: report what we have */
-			mutex_lock(&q->lock);
+			WRITE_ONCE(q->daemon_cpu, raw_smp_processor_id());
+			spin_lock(&q->lock);
 			en.available = weft_queue_available(q, &en.rejected);
-			mutex_unlock(&q->lock);
+			spin_unlock(&q->lock);
 		}
 	}
 	if (copy_to_user(uen, &en, sizeof(en)))

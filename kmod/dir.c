@@ -175,10 +175,11 @@ static bool weft_new_entry_valid(const struct weft_req *req, const struct weft_e
  * With tmpfile (O_TMPFILE; dentry is its unnamed one) a CREATE of a file
  * in no directory, opened on tmpfile.
  */
-static int weft_make_node(struct inode *dir, struct dentry *dentry, u32 opcode, umode_t mode,
-			  dev_t rdev, const char *target, struct file *tmpfile)
+static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry, u32 opcode,
+			  umode_t mode, dev_t rdev, const char *target, struct file *tmpfile)
 {
 	size_t namelen = tmpfile ? 0 : dentry->d_name.len, tlen = target ? strlen(target) : 0;
+	struct posix_acl *default_acl, *acl;
 	struct weft_create_in *in;
 	struct weft_entry_out out;
 	struct weft_req req;
@@ -194,11 +195,20 @@ static int weft_make_node(struct inode *dir, struct dentry *dentry, u32 opcode, 
 		return -ENOENT;
 	if (sizeof(*in) + namelen + tlen > WEFT_SB(dir->i_sb)->chan->max_io)
 		return -ENAMETOOLONG;
+	/* the umask, or the directory's default ACL, shapes the mode */
+	err = weft_acl_prepare(dir, &mode, &default_acl, &acl);
+	if (err)
+		return err;
 	in = kmalloc(sizeof(*in) + namelen + tlen, GFP_KERNEL);
-	if (!in)
-		return -ENOMEM;
-	/* owner as inode_init_owner() would choose it: setgid directories */
-	gid = current_fsgid();
+	if (!in) {
+		err = -ENOMEM;
+		goto out_acl;
+	}
+	/*
+	 * Owner as inode_init_owner() would choose it: the caller's fsuid and
+	 * fsgid seen through the mount's idmap; setgid directories.
+	 */
+	gid = mapped_fsgid(idmap, i_user_ns(dir));
 	if (dir->i_mode & S_ISGID) {
 		gid = dir->i_gid;
 		if (S_ISDIR(mode))
@@ -206,7 +216,7 @@ static int weft_make_node(struct inode *dir, struct dentry *dentry, u32 opcode, 
 	}
 	in->mode = mode;
 	in->rdev = new_encode_dev(rdev);
-	in->uid = from_kuid_munged(&init_user_ns, current_fsuid());
+	in->uid = from_kuid_munged(&init_user_ns, mapped_fsuid(idmap, i_user_ns(dir)));
 	in->gid = from_kgid_munged(&init_user_ns, gid);
 	in->namelen = namelen;
 	in->flags = tmpfile ? WEFT_CREATE_TMPFILE : 0;
@@ -222,43 +232,53 @@ static int weft_make_node(struct inode *dir, struct dentry *dentry, u32 opcode, 
 	err = weft_send(dir, &req);
 	kfree(in);
 	if (err)
-		return err;
+		goto out_acl;
+	err = -EIO;
 	if (!weft_new_entry_valid(&req, &out, dir, mode & S_IFMT))
-		return -EIO;
+		goto out_acl;
 	inode = weft_iget(dir->i_sb, out.nodeid, &out.attr, out.attr_valid_ns);
-	if (IS_ERR(inode))
-		return PTR_ERR(inode);
+	if (IS_ERR(inode)) {
+		err = PTR_ERR(inode);
+		goto out_acl;
+	}
+	/* not atomic with the creation: a failure leaves the node without */
+	err = weft_acl_apply(inode, default_acl, acl);
+	if (err) {
+		iput(inode);
+		goto out_acl;
+	}
 	if (tmpfile) {
 		if (inode->i_nlink) {	/* weftd linked it somewhere */
 			iput(inode);
-			return -EIO;
+			err = -EIO;
+			goto out_acl;
 		}
 		set_nlink(inode, 1);	/* d_tmpfile() drops the creation link */
 		d_tmpfile(tmpfile, inode);
-		return finish_open_simple(tmpfile, 0);
+		err = finish_open_simple(tmpfile, 0);
+		goto out_acl;
 	}
 	d_instantiate(dentry, inode);
 	weft_set_entry_time(dentry, &out);
 	weft_attr_expire(dir);
-	return 0;
-}
-
-static int weft_make(struct inode *dir, struct dentry *dentry, u32 opcode, umode_t mode,
-		     dev_t rdev, const char *target)
-{
-	return weft_make_node(dir, dentry, opcode, mode, rdev, target, NULL);
+	err = 0;
+out_acl:
+	posix_acl_release(default_acl);
+	posix_acl_release(acl);
+	return err;
 }
 
 static int weft_tmpfile(WEFT_IDMAP_ARG, struct inode *dir, struct file *file, umode_t mode)
 {
-	return weft_make_node(dir, file->f_path.dentry, WEFT_OP_CREATE,
+	return weft_make_node(idmap, dir, file->f_path.dentry, WEFT_OP_CREATE,
 			      (mode & ~S_IFMT) | S_IFREG, 0, NULL, file);
 }
 
 static int weft_create(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 		       umode_t mode, bool excl)
 {
-	return weft_make(dir, dentry, WEFT_OP_CREATE, (mode & ~S_IFMT) | S_IFREG, 0, NULL);
+	return weft_make_node(idmap, dir, dentry, WEFT_OP_CREATE, (mode & ~S_IFMT) | S_IFREG,
+			      0, NULL, NULL);
 }
 
 static int weft_mknod(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
@@ -266,25 +286,27 @@ static int weft_mknod(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG:
-		return weft_make(dir, dentry, WEFT_OP_CREATE, mode, 0, NULL);
+		return weft_make_node(idmap, dir, dentry, WEFT_OP_CREATE, mode, 0, NULL, NULL);
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
 	case S_IFSOCK:
-		return weft_make(dir, dentry, WEFT_OP_MKNOD, mode, rdev, NULL);
+		return weft_make_node(idmap, dir, dentry, WEFT_OP_MKNOD, mode, rdev, NULL, NULL);
 	}
 	return -EINVAL;
 }
 
 static int weft_mkdir(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry, umode_t mode)
 {
-	return weft_make(dir, dentry, WEFT_OP_MKDIR, (mode & ~S_IFMT) | S_IFDIR, 0, NULL);
+	return weft_make_node(idmap, dir, dentry, WEFT_OP_MKDIR, (mode & ~S_IFMT) | S_IFDIR,
+			      0, NULL, NULL);
 }
 
 static int weft_symlink(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 			const char *target)
 {
-	return weft_make(dir, dentry, WEFT_OP_SYMLINK, S_IFLNK | 0777, 0, target);
+	return weft_make_node(idmap, dir, dentry, WEFT_OP_SYMLINK, S_IFLNK | 0777, 0, target,
+			      NULL);
 }
 
 static int weft_link(struct dentry *old, struct inode *dir, struct dentry *dentry)
@@ -366,7 +388,8 @@ static int weft_rename(WEFT_IDMAP_ARG, struct inode *olddir, struct dentry *old,
 	struct weft_req req;
 	int err;
 
-	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE))
+	/* RENAME_WHITEOUT: the VFS checked CAP_MKNOD; weftd makes the 0:0 node */
+	if (flags & ~(RENAME_NOREPLACE | RENAME_EXCHANGE | RENAME_WHITEOUT))
 		return -EINVAL;
 	if (oldlen > NAME_MAX || newlen > NAME_MAX)
 		return -ENAMETOOLONG;
@@ -379,6 +402,8 @@ static int weft_rename(WEFT_IDMAP_ARG, struct inode *olddir, struct dentry *old,
 		in->flags |= WEFT_RENAME_NOREPLACE;
 	if (flags & RENAME_EXCHANGE)
 		in->flags |= WEFT_RENAME_EXCHANGE;
+	if (flags & RENAME_WHITEOUT)
+		in->flags |= WEFT_RENAME_WHITEOUT;
 	in->oldnamelen = oldlen;
 	in->newnamelen = newlen;
 	in->pad = 0;
@@ -419,4 +444,7 @@ const struct inode_operations weft_dir_inode_operations = {
 	.rmdir		= weft_rmdir,
 	.rename		= weft_rename,
 	.tmpfile	= weft_tmpfile,
+	.listxattr	= weft_listxattr,
+	.WEFT_IOP_GET_ACL = weft_get_inode_acl,
+	.set_acl	= weft_set_acl,
 };

@@ -11,6 +11,7 @@
  * writeback path (generic_file_readonly_mmap).
  */
 #include <linux/build_bug.h>
+#include <linux/falloc.h>
 #include <linux/highmem.h>
 #include <linux/pagemap.h>
 #include <linux/slab.h>
@@ -28,6 +29,13 @@ static_assert(offsetof(struct weft_setattr_in, size) == 16);
 static_assert(offsetof(struct weft_setattr_in, atime_nsec) == 48);
 static_assert(sizeof(struct weft_open_out) == 16);
 static_assert(sizeof(struct weft_write_out) == 8);
+static_assert(sizeof(struct weft_fallocate_in) == 24);
+static_assert(offsetof(struct weft_fallocate_in, mode) == 16);
+static_assert(sizeof(struct weft_lseek_out) == 8);
+static_assert(WEFT_FALLOC_KEEP_SIZE == FALLOC_FL_KEEP_SIZE &&
+	      WEFT_FALLOC_PUNCH_HOLE == FALLOC_FL_PUNCH_HOLE &&
+	      WEFT_FALLOC_ZERO_RANGE == FALLOC_FL_ZERO_RANGE);
+static_assert(WEFT_SEEK_DATA == SEEK_DATA && WEFT_SEEK_HOLE == SEEK_HOLE);
 
 static u32 weft_max_io(const struct inode *inode)
 {
@@ -445,8 +453,106 @@ static int weft_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	return weft_send(inode, &req);
 }
 
+/*
+ * fallocate: mode 0, KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE, ZERO_RANGE[|KEEP_SIZE]
+ * (the VFS already refused PUNCH_HOLE without KEEP_SIZE).  What mappings
+ * dirtied in the range reaches weftd first; the cached pages of a punched
+ * or zeroed range are dropped after, under the invalidate lock so no
+ * fault brings old data back in between.
+ */
+static long weft_fallocate(struct file *file, int mode, loff_t offset, loff_t len)
+{
+	struct inode *inode = file_inode(file);
+	struct address_space *mapping = inode->i_mapping;
+	bool zeroes = mode & (FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE);
+	struct weft_fallocate_in in = {};
+	struct weft_attr_out out;
+	struct weft_req req;
+	loff_t end;
+	int err;
+
+	if (mode & ~(FALLOC_FL_KEEP_SIZE | FALLOC_FL_PUNCH_HOLE | FALLOC_FL_ZERO_RANGE))
+		return -EOPNOTSUPP;
+	if (check_add_overflow(offset, len, &end))
+		return -EFBIG;
+	inode_lock(inode);
+	if (!(mode & FALLOC_FL_KEEP_SIZE)) {
+		err = inode_newsize_ok(inode, end);
+		if (err)
+			goto unlock;
+	}
+	err = file_remove_privs(file);
+	if (err)
+		goto unlock;
+	filemap_invalidate_lock(mapping);
+	if (zeroes) {
+		err = filemap_write_and_wait_range(mapping, offset, end - 1);
+		if (err)
+			goto unlock_mapping;
+	}
+	in.offset = offset;
+	in.length = len;
+	in.mode = mode;
+	weft_req_init(&req, WEFT_OP_FALLOCATE, weft_nodeid(inode));
+	req.in = &in;
+	req.in_len = sizeof(in);
+	req.out = &out;
+	req.out_max = sizeof(out);
+	err = weft_send(inode, &req);
+	if (err)
+		goto unlock_mapping;
+	if (req.out_len != sizeof(out) || !weft_attr_valid(&out.attr) ||
+	    ((inode->i_mode ^ out.attr.mode) & S_IFMT)) {
+		err = -EIO;
+		goto unlock_mapping;
+	}
+	if (zeroes)
+		truncate_pagecache_range(inode, offset, end - 1);
+	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
+unlock_mapping:
+	filemap_invalidate_unlock(mapping);
+unlock:
+	inode_unlock(inode);
+	return err;
+}
+
+/*
+ * SEEK_DATA / SEEK_HOLE ask weftd, after what mappings dirtied reached it
+ * (dirty pages are data it has not seen yet).  The answer must not lie
+ * before the offset asked.
+ */
+static loff_t weft_llseek(struct file *file, loff_t offset, int whence)
+{
+	struct inode *inode = file_inode(file);
+	struct weft_lseek_out out;
+	struct weft_req req;
+	int err;
+
+	if (whence != SEEK_DATA && whence != SEEK_HOLE)
+		return generic_file_llseek(file, offset, whence);
+	if (offset < 0)
+		return -ENXIO;
+	err = filemap_write_and_wait(inode->i_mapping);
+	if (err)
+		return err;
+	weft_req_init(&req, WEFT_OP_LSEEK, weft_nodeid(inode));
+	req.sqe.fh = (uintptr_t)file->private_data;
+	req.sqe.u.rw.offset = offset;
+	req.sqe.u.rw.flags = whence;
+	req.out = &out;
+	req.out_max = sizeof(out);
+	err = weft_send(inode, &req);
+	if (err)
+		return err;
+	if (req.out_len != sizeof(out) || out.offset < offset ||
+	    out.offset > inode->i_sb->s_maxbytes)
+		return -EIO;
+	return vfs_setpos(file, out.offset, inode->i_sb->s_maxbytes);
+}
+
 const struct file_operations weft_file_operations = {
-	.llseek		= generic_file_llseek,
+	.llseek		= weft_llseek,
+	.fallocate	= weft_fallocate,
 	.open		= weft_open,
 	.release	= weft_release,
 	.read_iter	= weft_read_iter,

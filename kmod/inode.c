@@ -54,11 +54,22 @@ void weft_update_attr(struct inode *inode, const struct weft_attr *a, u64 attr_v
 
 	spin_lock(&wi->lock);
 	inode->i_mode = (inode->i_mode & S_IFMT) | (a->mode & ~S_IFMT);
+	/* set-id bits from elsewhere: writes must check for privileges again */
+	if (is_sxid(a->mode) && IS_NOSEC(inode))
+		inode->i_flags &= ~S_NOSEC;
 	set_nlink(inode, a->nlink);
 	inode->i_uid = make_kuid(&init_user_ns, a->uid);
 	inode->i_gid = make_kgid(&init_user_ns, a->gid);
 	i_size_write(inode, a->size);
 	inode->i_blocks = a->blocks;
+	/*
+	 * An ACL change elsewhere (another mount, another client) moved the
+	 * ctime: the ACLs cached here are read again at the next check.
+	 */
+	if (wi->ctime.tv_sec != a->ctime_sec || wi->ctime.tv_nsec != a->ctime_nsec) {
+		wi->ctime = (struct timespec64){ a->ctime_sec, a->ctime_nsec };
+		forget_all_cached_acls(inode);
+	}
 	weft_set_times(inode, a);
 	wi->attr_expires = weft_expiry(attr_valid_ns, WEFT_SB(inode->i_sb)->attr_timeout);
 	spin_unlock(&wi->lock);
@@ -161,6 +172,27 @@ int weft_getattr(WEFT_IDMAP_ARG, const struct path *path, struct kstat *stat,
 	return 0;
 }
 
+/* SETATTR with in; out is the validated reply */
+static int weft_send_setattr(struct inode *inode, const struct weft_setattr_in *in,
+			     struct weft_attr_out *out)
+{
+	struct weft_req req;
+	int err;
+
+	weft_req_init(&req, WEFT_OP_SETATTR, weft_nodeid(inode));
+	req.in = in;
+	req.in_len = sizeof(*in);
+	req.out = out;
+	req.out_max = sizeof(*out);
+	err = weft_send(inode, &req);
+	if (err)
+		return err;
+	if (req.out_len != sizeof(*out) || !weft_attr_valid(&out->attr) ||
+	    ((inode->i_mode ^ out->attr.mode) & S_IFMT))
+		return -EIO;
+	return 0;
+}
+
 /*
  * The kernel checks permissions (setattr_prepare: owner, CAP_CHOWN/FOWNER,
  * the setgid bit); notify_change() already turned ATTR_KILL_SUID/SGID into
@@ -173,7 +205,6 @@ int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr)
 	unsigned int valid = attr->ia_valid;
 	struct weft_setattr_in in = {};
 	struct weft_attr_out out;
-	struct weft_req req;
 	int err;
 
 	err = setattr_prepare(idmap, dentry, attr);
@@ -223,37 +254,59 @@ int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr)
 	if (!in.valid)
 		return 0;
 
-	weft_req_init(&req, WEFT_OP_SETATTR, weft_nodeid(inode));
-	req.in = &in;
-	req.in_len = sizeof(in);
-	req.out = &out;
-	req.out_max = sizeof(out);
-	err = weft_send(inode, &req);
+	err = weft_send_setattr(inode, &in, &out);
 	if (err)
 		return err;
-	if (req.out_len != sizeof(out) || !weft_attr_valid(&out.attr) ||
-	    ((inode->i_mode ^ out.attr.mode) & S_IFMT))
-		return -EIO;
 	if (valid & ATTR_SIZE)
 		truncate_setsize(inode, attr->ia_size);
+	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
+	/* the access ACL's mask and others entries follow the new mode */
+	if ((valid & ATTR_MODE) && IS_POSIXACL(inode))
+		return weft_posix_acl_chmod(idmap, dentry, inode->i_mode);
+	return 0;
+}
+
+/* a mode change (an ACL was set) with ctime now */
+int weft_setattr_mode(struct inode *inode, umode_t mode)
+{
+	struct weft_setattr_in in = {};
+	struct weft_attr_out out;
+	struct timespec64 now;
+	int err;
+
+	ktime_get_real_ts64(&now);
+	in.valid = WEFT_SETATTR_MODE | WEFT_SETATTR_CTIME;
+	in.mode = mode & 07777;
+	in.ctime_sec = now.tv_sec;
+	in.ctime_nsec = now.tv_nsec;
+	err = weft_send_setattr(inode, &in, &out);
+	if (err)
+		return err;
 	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
 	return 0;
 }
 
 const struct inode_operations weft_file_inode_operations = {
-	.getattr	= weft_getattr,
-	.setattr	= weft_setattr,
+	.getattr		= weft_getattr,
+	.setattr		= weft_setattr,
+	.listxattr		= weft_listxattr,
+	.WEFT_IOP_GET_ACL	= weft_get_inode_acl,
+	.set_acl		= weft_set_acl,
 };
 
 const struct inode_operations weft_symlink_inode_operations = {
 	.get_link	= weft_get_link,
 	.getattr	= weft_getattr,
 	.setattr	= weft_setattr,
+	.listxattr	= weft_listxattr,
 };
 
 const struct inode_operations weft_special_inode_operations = {
-	.getattr	= weft_getattr,
-	.setattr	= weft_setattr,
+	.getattr		= weft_getattr,
+	.setattr		= weft_setattr,
+	.listxattr		= weft_listxattr,
+	.WEFT_IOP_GET_ACL	= weft_get_inode_acl,
+	.set_acl		= weft_set_acl,
 };
 
 /* ------------------------------------------------------------------ */
@@ -268,6 +321,7 @@ static struct inode *weft_alloc_inode(struct super_block *sb)
 		return NULL;
 	wi->nodeid = 0;
 	wi->attr_expires = jiffies;
+	wi->ctime = (struct timespec64){};
 	spin_lock_init(&wi->lock);
 	return &wi->vfs_inode;
 }
@@ -457,6 +511,13 @@ static int weft_fill_super(struct super_block *sb, struct fs_context *fc)
 	sb->s_op = &weft_super_operations;
 	sb->s_d_op = &weft_dentry_operations;
 	sb->s_time_gran = 1;
+	sb->s_xattr = weft_xattr_handlers;
+	/*
+	 * POSIX ACLs: weft applies the umask or default ACL itself.  SB_NOSEC:
+	 * a write skips the security.capability lookup once a file is known to
+	 * have no privileges to drop (cleared by chmod u+s/g+s, security.*).
+	 */
+	sb->s_flags |= SB_POSIXACL | SB_NOSEC;
 	sb->s_maxbytes = (m->max_file_size && m->max_file_size <= MAX_LFS_FILESIZE) ?
 			 m->max_file_size : MAX_LFS_FILESIZE;
 	if (bs < 512 || bs > PAGE_SIZE || !is_power_of_2(bs))
@@ -647,5 +708,5 @@ struct file_system_type weft_fs_type = {
 	.init_fs_context	= weft_init_fs_context,
 	.parameters		= weft_fs_parameters,
 	.kill_sb		= weft_kill_sb,
-	.fs_flags		= 0,
+	.fs_flags		= FS_ALLOW_IDMAP,	/* idmap passed through everywhere */
 };

@@ -144,21 +144,55 @@ nospace:
 /*
  * Dumps.  weft_chan_list() / weft_mount_list() walk the registry under its
  * lock, so the fill callbacks only write into the preallocated skb (no
- * allocation, no sleeping).  cb->args[0] counts the entries already sent;
- * a later pass skips that many.
+ * allocation, no sleeping).  cb->args[0] counts the entries already sent
+ * (for OP_STATS: the next opcode); a later pass skips that many.  Every
+ * message holds one nest: weft_nl_dump_open() starts both,
+ * weft_nl_dump_close() ends them or takes the message back.
  */
 struct weft_nl_dump {
 	struct sk_buff *skb;
 	struct netlink_callback *cb;
+	void *hdr;
 	long idx;
 	long skip;
 };
 
-static void *weft_nl_dump_put(struct weft_nl_dump *d, u8 cmd)
+/* True (and counted) for an entry an earlier pass has sent. */
+static bool weft_nl_dump_skip(struct weft_nl_dump *d)
 {
-	return genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
-			   d->cb->nlh->nlmsg_seq, &weft_genl_family,
-			   NLM_F_MULTI, cmd);
+	if (d->idx >= d->skip)
+		return false;
+	d->idx++;
+	return true;
+}
+
+/* One message of cmd holding a nest of type; NULL when the skb is full. */
+static struct nlattr *weft_nl_dump_open(struct weft_nl_dump *d, u8 cmd, int type)
+{
+	struct nlattr *nest;
+
+	d->hdr = genlmsg_put(d->skb, NETLINK_CB(d->cb->skb).portid,
+			     d->cb->nlh->nlmsg_seq, &weft_genl_family,
+			     NLM_F_MULTI, cmd);
+	if (!d->hdr)
+		return NULL;
+	nest = nla_nest_start(d->skb, type);
+	if (!nest)
+		genlmsg_cancel(d->skb, d->hdr);
+	return nest;
+}
+
+/* put_failed: an nla_put into the nest ran out of room (-EMSGSIZE). */
+static int weft_nl_dump_close(struct weft_nl_dump *d, struct nlattr *nest, bool put_failed)
+{
+	if (put_failed) {
+		genlmsg_cancel(d->skb, d->hdr);
+		return -EMSGSIZE;
+	}
+	nla_nest_end(d->skb, nest);
+	genlmsg_end(d->skb, d->hdr);
+	d->idx++;
+	return 0;
 }
 
 static int weft_nl_dump_done(struct weft_nl_dump *d, int err)
@@ -190,39 +224,25 @@ static int weft_nl_fill_chan(const struct weft_chan_info *ci, void *arg)
 	struct weft_nl_dump *d = arg;
 	struct sk_buff *skb = d->skb;
 	struct nlattr *nest;
-	void *hdr;
 
-	if (d->idx < d->skip) {
-		d->idx++;
+	if (weft_nl_dump_skip(d))
 		return 0;
-	}
-	hdr = weft_nl_dump_put(d, WEFT_CMD_CHANNEL_LIST);
-	if (!hdr)
-		return -EMSGSIZE;
-	nest = nla_nest_start(skb, WEFT_A_CHANNEL);
+	nest = weft_nl_dump_open(d, WEFT_CMD_CHANNEL_LIST, WEFT_A_CHANNEL);
 	if (!nest)
-		goto cancel;
-	if (weft_nla_put_strn(skb, WEFT_A_CH_NAME, ci->name, sizeof(ci->name)) ||
-	    nla_put_string(skb, WEFT_A_CH_STATE, ci->state ? ci->state : "unknown") ||
-	    nla_put_u32(skb, WEFT_A_CH_QUEUES, ci->nr_queues) ||
-	    nla_put_u32(skb, WEFT_A_CH_DEPTH, ci->queue_depth) ||
-	    nla_put_u32(skb, WEFT_A_CH_MAX_IO, ci->max_io_size) ||
-	    nla_put_u32(skb, WEFT_A_CH_TIMEOUT_MS, ci->timeout_ms) ||
-	    nla_put_u32(skb, WEFT_A_CH_GRACE_MS, ci->grace_ms) ||
-	    nla_put_u32(skb, WEFT_A_CH_MOUNTS, ci->mounts) ||
-	    nla_put_u64_64bit(skb, WEFT_A_CH_SUBMITTED, ci->submitted, WEFT_A_CH_PAD) ||
-	    nla_put_u64_64bit(skb, WEFT_A_CH_COMPLETED, ci->completed, WEFT_A_CH_PAD) ||
-	    nla_put_u64_64bit(skb, WEFT_A_CH_REJECTED, ci->rejected, WEFT_A_CH_PAD) ||
-	    nla_put_u64_64bit(skb, WEFT_A_CH_TIMEDOUT, ci->timedout, WEFT_A_CH_PAD))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	genlmsg_end(skb, hdr);
-	d->idx++;
-	return 0;
-
-cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+		return -EMSGSIZE;
+	return weft_nl_dump_close(d, nest,
+		weft_nla_put_strn(skb, WEFT_A_CH_NAME, ci->name, sizeof(ci->name)) ||
+		nla_put_string(skb, WEFT_A_CH_STATE, ci->state ? ci->state : "unknown") ||
+		nla_put_u32(skb, WEFT_A_CH_QUEUES, ci->nr_queues) ||
+		nla_put_u32(skb, WEFT_A_CH_DEPTH, ci->queue_depth) ||
+		nla_put_u32(skb, WEFT_A_CH_MAX_IO, ci->max_io_size) ||
+		nla_put_u32(skb, WEFT_A_CH_TIMEOUT_MS, ci->timeout_ms) ||
+		nla_put_u32(skb, WEFT_A_CH_GRACE_MS, ci->grace_ms) ||
+		nla_put_u32(skb, WEFT_A_CH_MOUNTS, ci->mounts) ||
+		nla_put_u64_64bit(skb, WEFT_A_CH_SUBMITTED, ci->submitted, WEFT_A_CH_PAD) ||
+		nla_put_u64_64bit(skb, WEFT_A_CH_COMPLETED, ci->completed, WEFT_A_CH_PAD) ||
+		nla_put_u64_64bit(skb, WEFT_A_CH_REJECTED, ci->rejected, WEFT_A_CH_PAD) ||
+		nla_put_u64_64bit(skb, WEFT_A_CH_TIMEDOUT, ci->timedout, WEFT_A_CH_PAD));
 }
 
 static int weft_nl_channel_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -237,30 +257,16 @@ static int weft_nl_fill_mount(const struct weft_mount_info *mi, void *arg)
 	struct weft_nl_dump *d = arg;
 	struct sk_buff *skb = d->skb;
 	struct nlattr *nest;
-	void *hdr;
 
-	if (d->idx < d->skip) {
-		d->idx++;
+	if (weft_nl_dump_skip(d))
 		return 0;
-	}
-	hdr = weft_nl_dump_put(d, WEFT_CMD_MOUNT_LIST);
-	if (!hdr)
-		return -EMSGSIZE;
-	nest = nla_nest_start(skb, WEFT_A_MOUNT);
+	nest = weft_nl_dump_open(d, WEFT_CMD_MOUNT_LIST, WEFT_A_MOUNT);
 	if (!nest)
-		goto cancel;
-	if (weft_nla_put_strn(skb, WEFT_A_MNT_CHANNEL, mi->channel, sizeof(mi->channel)) ||
-	    weft_nla_put_strn(skb, WEFT_A_MNT_FSNAME, mi->fsname, sizeof(mi->fsname)) ||
-	    weft_nla_put_strn(skb, WEFT_A_MNT_OPTIONS, mi->options, sizeof(mi->options)))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	genlmsg_end(skb, hdr);
-	d->idx++;
-	return 0;
-
-cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
+		return -EMSGSIZE;
+	return weft_nl_dump_close(d, nest,
+		weft_nla_put_strn(skb, WEFT_A_MNT_CHANNEL, mi->channel, sizeof(mi->channel)) ||
+		weft_nla_put_strn(skb, WEFT_A_MNT_FSNAME, mi->fsname, sizeof(mi->fsname)) ||
+		weft_nla_put_strn(skb, WEFT_A_MNT_OPTIONS, mi->options, sizeof(mi->options)));
 }
 
 static int weft_nl_mount_dump(struct sk_buff *skb, struct netlink_callback *cb)
@@ -277,34 +283,27 @@ static int weft_nl_op_stats_dump(struct sk_buff *skb, struct netlink_callback *c
 	struct weft_op_stats st;
 	struct nlattr *nest;
 	u32 op = cb->args[0];
-	void *hdr;
+	int err = 0;
 
 	for (; op < WEFT_OP_MAX; op++) {
 		if (!weft_stats_read(op, &st) || !st.count)
 			continue;
-		hdr = weft_nl_dump_put(&d, WEFT_CMD_OP_STATS);
-		if (!hdr)
+		nest = weft_nl_dump_open(&d, WEFT_CMD_OP_STATS, WEFT_A_OP_STATS);
+		err = nest ? weft_nl_dump_close(&d, nest,
+			nla_put_u32(skb, WEFT_A_OPS_OPCODE, op) ||
+			nla_put_u64_64bit(skb, WEFT_A_OPS_COUNT, st.count, WEFT_A_OPS_PAD) ||
+			nla_put_u64_64bit(skb, WEFT_A_OPS_ERRORS, st.errors, WEFT_A_OPS_PAD) ||
+			nla_put_u64_64bit(skb, WEFT_A_OPS_TOTAL_NS, st.total_ns, WEFT_A_OPS_PAD) ||
+			nla_put(skb, WEFT_A_OPS_HIST, sizeof(st.hist), st.hist) ||
+			nla_put_u64_64bit(skb, WEFT_A_OPS_SINCE_NS, weft_stats_since_ns(),
+					  WEFT_A_OPS_PAD) ||
+			nla_put_u64_64bit(skb, WEFT_A_OPS_BYTES, st.bytes, WEFT_A_OPS_PAD))
+			   : -EMSGSIZE;
+		if (err)
 			break;
-		nest = nla_nest_start(skb, WEFT_A_OP_STATS);
-		if (!nest ||
-		    nla_put_u32(skb, WEFT_A_OPS_OPCODE, op) ||
-		    nla_put_u64_64bit(skb, WEFT_A_OPS_COUNT, st.count, WEFT_A_OPS_PAD) ||
-		    nla_put_u64_64bit(skb, WEFT_A_OPS_ERRORS, st.errors, WEFT_A_OPS_PAD) ||
-		    nla_put_u64_64bit(skb, WEFT_A_OPS_TOTAL_NS, st.total_ns, WEFT_A_OPS_PAD) ||
-		    nla_put(skb, WEFT_A_OPS_HIST, sizeof(st.hist), st.hist) ||
-		    nla_put_u64_64bit(skb, WEFT_A_OPS_SINCE_NS, weft_stats_since_ns(),
-				      WEFT_A_OPS_PAD)) {
-			genlmsg_cancel(skb, hdr);
-			break;
-		}
-		nla_nest_end(skb, nest);
-		genlmsg_end(skb, hdr);
 	}
-	cb->args[0] = op;
-	/* one opcode larger than an empty skb: cannot happen, but never loop */
-	if (op < WEFT_OP_MAX && skb->len == 0)
-		return -EMSGSIZE;
-	return skb->len;
+	d.idx = op;
+	return weft_nl_dump_done(&d, err);
 }
 
 static int weft_nl_set(struct sk_buff *skb, struct genl_info *info)

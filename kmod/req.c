@@ -16,8 +16,11 @@
 #include <linux/cred.h>
 #include <linux/delay.h>
 #include <linux/jiffies.h>
+#include <linux/ktime.h>
+#include <linux/rcupdate.h>
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
+#include <linux/sched/stat.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 #include <linux/vmalloc.h>
@@ -31,7 +34,6 @@ void weft_req_init(struct weft_req *req, u32 opcode, u64 nodeid)
 	req->sqe.opcode = opcode;
 	req->sqe.nodeid = nodeid;
 	INIT_LIST_HEAD(&req->list);
-	init_waitqueue_head(&req->wq);
 }
 
 int weft_queues_alloc(struct weft_chan *chan)
@@ -44,8 +46,9 @@ int weft_queues_alloc(struct weft_chan *chan)
 	for (i = 0; i < chan->nr_queues; i++) {
 		struct weft_queue *q = &chan->queues[i];
 
-		mutex_init(&q->lock);
+		spin_lock_init(&q->lock);
 		q->chan = chan;
+		q->daemon_cpu = -1;
 		q->idx = i;
 		INIT_LIST_HEAD(&q->pending);
 		init_waitqueue_head(&q->slot_wq);
@@ -105,15 +108,27 @@ static void weft_slot_get(struct weft_queue *q, struct weft_req *req)
 	req->q = q;
 }
 
-/* caller holds q->lock; req's slot and q are gone after this */
+/*
+ * Caller holds q->lock; req's slot and q are gone after this, and so may be
+ * req itself: its caller returns as soon as it sees DONE, without the lock.
+ * So the caller's task is read before the release store, and woken after
+ * it under RCU: the caller is blocked in weft_req_send_wait() until then
+ * (it cannot pass the lock we hold), and an exited task's task_struct is
+ * freed only after an RCU grace period.  A task polling for its completion
+ * is running: waking it costs no IPI.
+ */
 static void weft_req_finish(struct weft_queue *q, struct weft_req *req, int result)
 {
+	struct task_struct *task = req->task;
+
 	if (req->state == WEFT_REQ_PENDING)
 		list_del_init(&req->list);
 	weft_slot_free(q, req->sqe.tag);
 	req->result = result;
+	rcu_read_lock();
 	smp_store_release(&req->state, WEFT_REQ_DONE);
-	wake_up(&req->wq);
+	wake_up_process(task);
+	rcu_read_unlock();
 }
 
 /* ------------------------------------------------------------------ */
@@ -158,16 +173,18 @@ static bool weft_publish(struct weft_queue *q, struct weft_req *req)
 }
 
 /*
- * Wake the daemon if it said it may sleep, or sleeps in ENTER.  The full
- * barrier orders our sq_tail store before the flag load; the daemon sets
- * the flag, issues a full barrier and re-checks sq_tail before sleeping,
- * so one of us always sees the other.
+ * Wake the daemon only if a thread of it sleeps in ENTER: one that polls
+ * (in ENTER or in user space) sees sq_tail move by itself, and the wake-up
+ * would be wasted.  The full barrier orders our sq_tail store before the
+ * waitqueue check; ENTER queues itself, then re-checks sq_tail (the
+ * wait_event pattern), so one of us always sees the other.  The daemon's
+ * WEFT_QCTL_SLEEPING flag is not needed for that and is not read: it is a
+ * cache line the daemon writes on every ENTER.
  */
 static void weft_wake_daemon(struct weft_queue *q)
 {
 	smp_mb();
-	if ((READ_ONCE(q->ctl->flags) & WEFT_QCTL_SLEEPING) ||
-	    waitqueue_active(&q->daemon_wq))
+	if (waitqueue_active(&q->daemon_wq))
 		wake_up(&q->daemon_wq);
 }
 
@@ -207,7 +224,7 @@ u32 weft_queue_connect(struct weft_queue *q, u8 *base, const struct weft_region_
 	struct weft_req *req;
 	u32 n = 0;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	q->ctl = (struct weft_queue_ctl *)base;
 	q->sq = (struct weft_sqe *)(base + h->sq_offset);
 	q->cq = (struct weft_cqe *)(base + h->cq_offset);
@@ -218,7 +235,7 @@ u32 weft_queue_connect(struct weft_queue *q, u8 *base, const struct weft_region_
 	list_for_each_entry(req, &q->pending, list)
 		n++;
 	weft_flush_pending(q);
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	return n;
 }
 
@@ -234,7 +251,9 @@ void weft_queue_disconnect(struct weft_queue *q, bool fail)
 	struct weft_req *req, *tmp;
 	u32 t;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
+	WRITE_ONCE(q->daemon_cpu, -1);	/* no caller polls for a gone daemon */
+	WRITE_ONCE(q->poll_us, 0);
 	q->ctl = NULL;
 	q->sq = NULL;
 	q->cq = NULL;
@@ -266,7 +285,7 @@ void weft_queue_disconnect(struct weft_queue *q, bool fail)
 		list_for_each_entry_safe(req, tmp, &q->pending, list)
 			weft_req_finish(q, req, -ENOTCONN);
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	/* slot waiters re-check the channel state */
 	wake_up_all(&q->slot_wq);
 }
@@ -429,7 +448,7 @@ void weft_queue_reap(struct weft_queue *q, u32 *reaped, u32 *rejected)
 	struct weft_chan *chan = q->chan;
 	u32 tail, n, i, freed;
 
-	mutex_lock(&q->lock);
+	spin_lock(&q->lock);
 	if (!q->ctl)
 		goto out;
 	freed = q->nr_free;
@@ -464,7 +483,7 @@ void weft_queue_reap(struct weft_queue *q, u32 *reaped, u32 *rejected)
 		wake_up(&q->slot_wq);
 	}
 out:
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 }
 
 /* ------------------------------------------------------------------ */
@@ -480,6 +499,71 @@ static void weft_req_fill_creds(struct weft_req *req)
 static bool weft_slot_ready(struct weft_queue *q)
 {
 	return READ_ONCE(q->nr_free) || READ_ONCE(q->chan->state) == WEFT_CHAN_DEAD;
+}
+
+static bool weft_req_done(struct weft_req *req)
+{
+	return smp_load_acquire(&req->state) == WEFT_REQ_DONE;
+}
+
+/*
+ * Busy-wait up to the queue's poll_us for req's completion, while the
+ * daemon is known to be awake on another CPU (polling its SQ or serving;
+ * dev.c keeps daemon_cpu) and nothing else wants this CPU.  A round trip
+ * that fits costs neither a sleep nor a wake-up IPI on either side.  When
+ * the daemon sleeps or runs here, or another task is runnable here (the
+ * daemon may be it), the caller sleeps at once: polling would only delay
+ * the work it waits for.
+ */
+static bool weft_req_poll(struct weft_queue *q, struct weft_req *req)
+{
+	u32 us = READ_ONCE(q->poll_us);
+	u64 end;
+	int cpu;
+
+	if (!us)
+		return false;
+	end = ktime_get_ns() + (u64)min(us, WEFT_MAX_SPIN_US) * NSEC_PER_USEC;
+	do {
+		if (weft_req_done(req))
+			return true;
+		cpu = READ_ONCE(q->daemon_cpu);
+		if (cpu < 0 || cpu == raw_smp_processor_id() || need_resched() ||
+		    !single_task_running() || fatal_signal_pending(current))
+			return false;
+		cpu_relax();
+	} while (ktime_get_ns() < end);
+	return weft_req_done(req);
+}
+
+/*
+ * Killable wait for req's completion, at most timeout jiffies.  Returns 1
+ * when it completed, 0 on timeout, -EINTR on a fatal signal.  The
+ * completer stores DONE, then wakes req->task (weft_req_finish); setting
+ * our state before checking DONE pairs with that, so no wake-up is lost.
+ */
+static int weft_req_wait(struct weft_queue *q, struct weft_req *req, unsigned long timeout)
+{
+	int ret = 1;
+
+	if (weft_req_poll(q, req))
+		return 1;
+	for (;;) {
+		set_current_state(TASK_KILLABLE);
+		if (weft_req_done(req))
+			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		if (!timeout) {
+			ret = 0;
+			break;
+		}
+		timeout = schedule_timeout(timeout);
+	}
+	__set_current_state(TASK_RUNNING);
+	return ret;
 }
 
 /*
@@ -503,6 +587,7 @@ static int weft_req_send_wait(struct weft_chan *chan, struct weft_req *req)
 		return -ENOTCONN;
 
 	weft_req_fill_creds(req);
+	req->task = current;
 	req->sqe.in_len = req->in_len;
 	req->sqe.out_max = req->out_max;
 	deadline = jiffies + msecs_to_jiffies(READ_ONCE(chan->timeout_ms));
@@ -510,9 +595,9 @@ static int weft_req_send_wait(struct weft_chan *chan, struct weft_req *req)
 
 	/* a slot: killable wait while the queue is full */
 	for (;;) {
-		mutex_lock(&q->lock);
+		spin_lock(&q->lock);
 		if (READ_ONCE(chan->state) == WEFT_CHAN_DEAD) {
-			mutex_unlock(&q->lock);
+			spin_unlock(&q->lock);
 			return -ENOTCONN;
 		}
 		if (q->nr_free) {
@@ -523,10 +608,10 @@ static int weft_req_send_wait(struct weft_chan *chan, struct weft_req *req)
 				req->state = WEFT_REQ_PENDING;
 				list_add_tail(&req->list, &q->pending);
 			}
-			mutex_unlock(&q->lock);
+			spin_unlock(&q->lock);
 			break;
 		}
-		mutex_unlock(&q->lock);
+		spin_unlock(&q->lock);
 		left = time_after(deadline, jiffies) ? deadline - jiffies : 0;
 		w = wait_event_killable_timeout(q->slot_wq, weft_slot_ready(q), left);
 		if (w < 0)
@@ -538,11 +623,13 @@ static int weft_req_send_wait(struct weft_chan *chan, struct weft_req *req)
 	}
 
 	left = time_after(deadline, jiffies) ? deadline - jiffies : 0;
-	w = wait_event_killable_timeout(req->wq,
-					smp_load_acquire(&req->state) == WEFT_REQ_DONE, left);
+	w = weft_req_wait(q, req, left);
+	/* DONE (acquire): the completer no longer touches req */
+	if (w > 0)
+		return req->result;
 
-	/* under the lock: the completer is done with req once we hold it */
-	mutex_lock(&q->lock);
+	/* under the lock: a completion racing with our timeout or signal wins */
+	spin_lock(&q->lock);
 	if (req->state == WEFT_REQ_DONE) {
 		ret = req->result;
 	} else {
@@ -565,7 +652,7 @@ static int weft_req_send_wait(struct weft_chan *chan, struct weft_req *req)
 			ret = -ETIMEDOUT;
 		}
 	}
-	mutex_unlock(&q->lock);
+	spin_unlock(&q->lock);
 	return ret;
 }
 
@@ -575,6 +662,6 @@ int weft_req_send(struct weft_chan *chan, struct weft_req *req)
 	u64 start = ktime_get_ns();
 	int ret = weft_req_send_wait(chan, req);
 
-	weft_stats_account(req->sqe.opcode, ret, ktime_get_ns() - start);
+	weft_stats_account(req, ret, ktime_get_ns() - start);
 	return ret;
 }

@@ -3,7 +3,8 @@
  * Per-operation request statistics.  Every request that weft_req_send()
  * finishes -- answered, refused, timed out or killed -- is counted under its
  * opcode with the latency its caller saw (slot wait included): per-CPU
- * counters, so the hot path takes no lock and shares no cache line.
+ * counters, so the hot path takes no lock and shares no cache line.  The data
+ * bytes of successful READs and WRITEs are summed too (throughput).
  * Readers sum the CPUs; a sum read while requests finish may mix a count
  * from before and a bucket from after one request, which the CLI tolerates.
  *
@@ -16,7 +17,7 @@
 #include <linux/ktime.h>
 #include <linux/errno.h>
 
-#include "weft_ring.h"
+#include "weft.h"
 #include "stats.h"
 
 struct weft_stats_cpu {
@@ -42,9 +43,11 @@ void weft_stats_exit(void)
 	weft_stats = NULL;
 }
 
-void weft_stats_account(u32 opcode, int result, u64 ns)
+void weft_stats_account(const struct weft_req *req, int result, u64 ns)
 {
+	u32 opcode = req->sqe.opcode;
 	unsigned int b;
+	u32 bytes = 0;
 
 	if (opcode >= WEFT_OP_MAX || !weft_stats)
 		return;
@@ -54,6 +57,12 @@ void weft_stats_account(u32 opcode, int result, u64 ns)
 	this_cpu_inc(weft_stats->ops[opcode].count);
 	if (result < 0)
 		this_cpu_inc(weft_stats->ops[opcode].errors);
+	else if (opcode == WEFT_OP_READ)
+		bytes = req->out_len;
+	else if (opcode == WEFT_OP_WRITE)
+		bytes = req->in_len;
+	if (bytes)
+		this_cpu_add(weft_stats->ops[opcode].bytes, bytes);
 	this_cpu_add(weft_stats->ops[opcode].total_ns, ns);
 	this_cpu_inc(weft_stats->ops[opcode].hist[b]);
 }
@@ -71,6 +80,7 @@ bool weft_stats_read(u32 opcode, struct weft_op_stats *out)
 		out->count += READ_ONCE(s->count);
 		out->errors += READ_ONCE(s->errors);
 		out->total_ns += READ_ONCE(s->total_ns);
+		out->bytes += READ_ONCE(s->bytes);
 		for (b = 0; b < WEFT_STATS_BUCKETS; b++)
 			out->hist[b] += READ_ONCE(s->hist[b]);
 	}

@@ -15,13 +15,20 @@ struct weft_op_stats {
 	u64 count;
 	u64 errors;	/* result < 0 */
 	u64 total_ns;
+	u64 bytes;	/* see WEFT_A_OPS_BYTES */
 	u64 hist[WEFT_STATS_BUCKETS];	/* see WEFT_A_OPS_HIST */
 };
 
 int weft_stats_init(void);
 void weft_stats_exit(void);
-/* one finished request: opcode, its result (0 or -errno), latency in ns */
-void weft_stats_account(u32 opcode, int result, u64 ns);
+struct weft_req;
+
+/*
+ * One finished request: under its opcode, its result (0 or -errno), the
+ * latency in ns, and for a successful READ / WRITE its data bytes (the
+ * reply's out_len / the payload's in_len).
+ */
+void weft_stats_account(const struct weft_req *req, int result, u64 ns);
 /* the sum over all CPUs; false for an opcode out of range */
 bool weft_stats_read(u32 opcode, struct weft_op_stats *out);
 /* ns since counting started (module load) */

@@ -12,7 +12,8 @@
  *   dir.c      lookup, d_revalidate, readdir, namespace changes, O_TMPFILE
  *   file.c     regular files: open/release, page cache reads and readahead,
  *              write-through writes, writeback of shared mappings, O_DIRECT,
- *              fsync; symlink targets
+ *              fsync, fallocate, SEEK_DATA/SEEK_HOLE; symlink targets
+ *   xattr.c    extended attributes and POSIX ACLs
  */
 #ifndef _WEFT_H
 #define _WEFT_H
@@ -22,6 +23,7 @@
 #include <linux/list.h>
 #include <linux/miscdevice.h>
 #include <linux/mutex.h>
+#include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/workqueue.h>
 
@@ -76,11 +78,13 @@ struct weft_slot {
 /*
  * One queue: a submission ring, a completion ring and depth slots.  The
  * ring pointers point into the current daemon's region and are NULL while
- * no daemon is attached.  Everything is protected by lock; nr_free and
- * sq_tail are also read locklessly by wait conditions.
+ * no daemon is attached.  Everything is protected by lock, a spinlock:
+ * every critical section is short and never sleeps (it wakes tasks at
+ * most).  nr_free and sq_tail are also read locklessly by wait
+ * conditions; daemon_cpu and poll_us are lockless hints (req.c, dev.c).
  */
 struct weft_queue {
-	struct mutex lock;
+	spinlock_t lock;
 	struct weft_chan *chan;
 	u32 idx;
 	struct weft_queue_ctl *ctl;
@@ -96,6 +100,8 @@ struct weft_queue {
 	struct list_head pending;	/* RESERVED requests waiting for the SQ */
 	wait_queue_head_t slot_wq;	/* callers waiting for a free slot */
 	wait_queue_head_t daemon_wq;	/* daemon waiting in ENTER for SQ entries */
+	int daemon_cpu;		/* CPU the daemon busy-polls or serves on, -1: asleep */
+	u32 poll_us;		/* how long a caller may poll for its completion */
 };
 
 struct weft_daemon;
@@ -164,8 +170,8 @@ struct weft_req {
 	/* private to req.c, under q->lock */
 	struct weft_queue *q;
 	struct list_head list;
-	int state;
-	wait_queue_head_t wq;
+	int state;		/* DONE is stored with release: then req is the caller's */
+	struct task_struct *task;	/* the caller, woken on completion */
 };
 
 #define WEFT_REQF_NOGRACE	(1u << 0)	/* fail at once if no daemon attached */
@@ -214,6 +220,7 @@ struct weft_inode {
 	struct inode vfs_inode;
 	u64 nodeid;
 	unsigned long attr_expires;	/* jiffies */
+	struct timespec64 ctime;	/* weftd's last: a change drops cached ACLs */
 	spinlock_t lock;		/* attribute updates */
 };
 
@@ -248,6 +255,19 @@ extern const struct inode_operations weft_special_inode_operations;
 int weft_getattr(WEFT_IDMAP_ARG, const struct path *path, struct kstat *stat,
 		 u32 request_mask, unsigned int flags);
 int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr);
+int weft_setattr_mode(struct inode *inode, umode_t mode);
+
+/* xattr.c */
+extern const struct xattr_handler *weft_xattr_handlers[];
+int weft_xattr_get(struct inode *inode, const char *name, void *value, size_t size);
+int weft_xattr_set(struct inode *inode, const char *name, const void *value, size_t size,
+		   int flags);
+ssize_t weft_listxattr(struct dentry *dentry, char *list, size_t size);
+struct posix_acl *weft_get_inode_acl(struct inode *inode, int type, bool rcu);
+int weft_set_acl(WEFT_IDMAP_ARG, WEFT_SET_ACL_TARGET *target, struct posix_acl *acl, int type);
+int weft_acl_prepare(struct inode *dir, umode_t *mode, struct posix_acl **default_acl,
+		     struct posix_acl **acl);
+int weft_acl_apply(struct inode *inode, struct posix_acl *default_acl, struct posix_acl *acl);
 
 /* dir.c */
 extern const struct inode_operations weft_dir_inode_operations;

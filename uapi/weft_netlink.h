@@ -104,6 +104,9 @@ enum weft_genl_op_stats_attr {
 				 * latencies in [2^b, 2^(b+1)) ns (the last: and above) */
 	WEFT_A_OPS_SINCE_NS,	/* u64: ns since the counters started */
 	WEFT_A_OPS_PAD,
+	WEFT_A_OPS_BYTES,	/* u64: data bytes moved by requests that succeeded:
+				 * READ the bytes returned, WRITE the bytes sent;
+				 * 0 for other opcodes */
 	__WEFT_A_OPS_MAX
 };
 #define WEFT_A_OPS_MAX (__WEFT_A_OPS_MAX - 1)

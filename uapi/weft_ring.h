@@ -303,7 +303,9 @@ struct weft_create_in {
 
 /*
  * RENAME (sqe.nodeid = old parent): in = struct weft_rename_in, old name,
- * new name.  out = nothing.  flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2).
+ * new name.  out = nothing.  flags: RENAME_NOREPLACE (1), RENAME_EXCHANGE (2),
+ * RENAME_WHITEOUT (4: in the same atomic change the old name becomes a
+ * whiteout, a character device 0:0 owned by the caller; not with EXCHANGE).
  */
 struct weft_rename_in {
 	__u64 newdir;		/* new parent nodeid */
@@ -315,6 +317,7 @@ struct weft_rename_in {
 
 #define WEFT_RENAME_NOREPLACE	(1u << 0)
 #define WEFT_RENAME_EXCHANGE	(1u << 1)
+#define WEFT_RENAME_WHITEOUT	(1u << 2)	/* old name becomes a char device 0:0 */
 
 /*
  * LINK (sqe.nodeid = new parent): in = struct weft_link_in, then the new
@@ -382,6 +385,72 @@ struct weft_write_out {
 #define WEFT_FSYNC_DATASYNC	(1u << 0)
 
 #define WEFT_SYMLINK_MAX	4095	/* target bytes, without NUL */
+
+/*
+ * Extended attributes.  Names are full ("user.x", "trusted.y",
+ * "security.z", "system.posix_acl_access"), 1..WEFT_XATTR_NAME_MAX bytes,
+ * not NUL terminated; values are 0..WEFT_XATTR_SIZE_MAX bytes.  The kernel
+ * checks permissions (namespaces, CAP_SYS_ADMIN for trusted.*) before asking.
+ *
+ * GETXATTR (sqe.nodeid, u.rw.size = room for the value, 0 = only its size):
+ * in = name.  out: with size 0, struct weft_xattr_out; else the value, at
+ * most size bytes (ERANGE when larger).  ENODATA when absent.
+ * SETXATTR: in = struct weft_setxattr_in, name, value; out = nothing.
+ * flags: WEFT_XATTR_CREATE (EEXIST when present), WEFT_XATTR_REPLACE
+ * (ENODATA when absent).
+ * LISTXATTR: out = every name, each followed by a NUL, at most out_max
+ * bytes (ERANGE when the list is longer).  The kernel filters what the
+ * caller may see.
+ * REMOVEXATTR: in = name; out = nothing; ENODATA when absent.
+ */
+#define WEFT_XATTR_NAME_MAX	255
+#define WEFT_XATTR_SIZE_MAX	65536
+
+struct weft_xattr_out {
+	__u32 size;		/* value bytes */
+	__u32 pad;
+};
+
+struct weft_setxattr_in {
+	__u32 namelen;		/* 1..WEFT_XATTR_NAME_MAX */
+	__u32 size;		/* value bytes that follow the name */
+	__u32 flags;		/* WEFT_XATTR_* */
+	__u32 pad;		/* zero */
+};
+
+#define WEFT_XATTR_CREATE	(1u << 0)
+#define WEFT_XATTR_REPLACE	(1u << 1)
+
+/*
+ * FALLOCATE (sqe.nodeid): in = struct weft_fallocate_in; out = struct
+ * weft_attr_out after the change.  mode: 0 (allocate, may grow the file),
+ * KEEP_SIZE, PUNCH_HOLE|KEEP_SIZE (the range reads as zeros), ZERO_RANGE
+ * [|KEEP_SIZE]; anything else EOPNOTSUPP.  Values are FALLOC_FL_*.
+ */
+struct weft_fallocate_in {
+	__u64 offset;
+	__u64 length;		/* > 0 */
+	__u32 mode;
+	__u32 pad;		/* zero */
+};
+
+#define WEFT_FALLOC_KEEP_SIZE	0x01
+#define WEFT_FALLOC_PUNCH_HOLE	0x02
+#define WEFT_FALLOC_ZERO_RANGE	0x10
+
+/*
+ * LSEEK (sqe.nodeid, u.rw.offset, u.rw.flags = WEFT_SEEK_DATA or
+ * WEFT_SEEK_HOLE): out = struct weft_lseek_out, the first offset >= the
+ * one asked that is data (a hole; end of file counts as one).  ENXIO when
+ * there is none (offset at or past the end of the file).  Allocated zeros
+ * may be reported as data, data never as a hole.
+ */
+struct weft_lseek_out {
+	__u64 offset;
+};
+
+#define WEFT_SEEK_DATA		3
+#define WEFT_SEEK_HOLE		4
 
 /* ------------------------------------------------------------------ */
 /* daemon -> kernel notifications (WEFT_IOC_NOTIFY)                    */

@@ -301,8 +301,118 @@ Status ChunkStore::write_replica(const Replica &r, uint32_t first, uint32_t coun
 	return s;
 }
 
-Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data)
+Result<ChunkRecord> ChunkStore::new_chunk(uint64_t chunk_id, uint32_t replicas,
+					  std::vector<std::pair<uint32_t, Extent>> &allocated)
 {
+	// Replicas on up drives with room, falling back to failed drives
+	// (stale from birth, rebuilt later) when too few.
+	if (replicas == 0)
+		replicas = options_.replicas;
+	ChunkRecord rec;
+	rec.blocks = options_.chunk_blocks;
+	rec.crcs.assign(rec.blocks, 0);
+	rec.written.assign(rec.blocks, false);
+	uint32_t pg = placement_group(chunk_id, options_.pg_count);
+	std::lock_guard state(state_mu_);
+	auto full = [&](uint32_t id) {
+		return drives_.at(id).allocator->largest_free() < options_.chunk_blocks;
+	};
+	auto chosen = place(map_, pg, replicas,
+			    [&](uint32_t id) { return !live_locked(id) || full(id); });
+	if (!chosen && chosen.error().code == ENOSPC)
+		chosen = place(map_, pg, replicas, full);
+	if (!chosen)
+		return chosen.error();
+	for (uint32_t drive : *chosen) {
+		auto e = drives_.at(drive).allocator->allocate(options_.chunk_blocks);
+		if (!e) {
+			for (const auto &[d, x] : allocated)
+				(void)drives_.at(d).allocator->free(x);
+			allocated.clear();
+			return e.error();
+		}
+		allocated.emplace_back(drive, *e);
+		rec.replicas.push_back(Replica{drive, e->start,
+					       live_locked(drive) ? 0 : Replica::kStaleFromBirth});
+	}
+	return rec;
+}
+
+Status ChunkStore::allocate(uint64_t chunk_id, uint32_t replicas, bool *created)
+{
+	if (created)
+		*created = false;
+	WEFT_RETURN_IF_ERROR(usable());
+	std::unique_lock chunk_lock(stripe(chunk_id));
+	auto got = meta_->get_chunk(chunk_id);
+	if (!got)
+		return got.error();
+	if (*got)
+		return {};
+	std::vector<std::pair<uint32_t, Extent>> allocated;
+	auto rec = new_chunk(chunk_id, replicas, allocated);
+	if (!rec)
+		return rec.error();
+	MetaStore::Batch b;
+	for (const auto &[drive, e] : allocated)
+		b.put_extent(drive, e);
+	b.put_chunk(chunk_id, *rec);
+	Status s = meta_->commit(b, options_.sync);
+	if (!s.ok())
+		free_extents(allocated);
+	else if (created)
+		*created = true;
+	return s;
+}
+
+Status ChunkStore::discard(uint64_t chunk_id, uint32_t first_block, uint32_t count)
+{
+	WEFT_RETURN_IF_ERROR(usable());
+	if (first_block > options_.chunk_blocks || count > options_.chunk_blocks - first_block)
+		return make_error(EINVAL, "discard beyond the end of the chunk");
+	std::unique_lock chunk_lock(stripe(chunk_id));
+	auto got = meta_->get_chunk(chunk_id);
+	if (!got)
+		return got.error();
+	if (!*got)
+		return make_error(ENOENT, "no chunk " + std::to_string(chunk_id));
+	ChunkRecord rec = std::move(**got);
+	bool changed = false;
+	for (uint32_t b = first_block; b < first_block + count; b++) {
+		changed |= rec.written[b];
+		rec.written[b] = false;
+		rec.crcs[b] = 0;
+	}
+	if (!changed)
+		return {};
+	// Unwritten blocks are never read, so no data moves and the replicas'
+	// generations stay valid.
+	MetaStore::Batch b;
+	b.put_chunk(chunk_id, rec);
+	return meta_->commit(b, options_.sync);
+}
+
+Result<std::vector<uint64_t>> ChunkStore::chunk_ids(uint64_t lo, uint64_t hi, size_t limit)
+{
+	std::vector<uint64_t> ids;
+	if (limit == 0)
+		return ids;
+	Status st = meta_->for_each_chunk_id(lo, hi, [&](uint64_t id) -> Status {
+		ids.push_back(id);
+		if (ids.size() == limit)
+			return make_error(ECANCELED);	// enough: stop the scan
+		return {};
+	});
+	if (!st.ok() && st.error().code != ECANCELED)
+		return st.error();
+	return ids;
+}
+
+Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data,
+			 uint32_t replicas, bool *created)
+{
+	if (created)
+		*created = false;
 	WEFT_RETURN_IF_ERROR(usable());
 	if (data.empty() || data.size() % kBlock != 0)
 		return make_error(EINVAL, "writes are whole 4 KiB blocks");
@@ -321,33 +431,10 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 	if (*got) {
 		rec = std::move(**got);
 	} else {
-		// A new chunk: replicas on up drives with room, falling back to
-		// failed drives (stale from birth, rebuilt later) when too few.
-		rec.blocks = options_.chunk_blocks;
-		rec.crcs.assign(rec.blocks, 0);
-		rec.written.assign(rec.blocks, false);
-		uint32_t pg = placement_group(chunk_id, options_.pg_count);
-		std::lock_guard state(state_mu_);
-		auto full = [&](uint32_t id) {
-			return drives_.at(id).allocator->largest_free() < options_.chunk_blocks;
-		};
-		auto chosen = place(map_, pg, options_.replicas,
-				    [&](uint32_t id) { return !live_locked(id) || full(id); });
-		if (!chosen && chosen.error().code == ENOSPC)
-			chosen = place(map_, pg, options_.replicas, full);
-		if (!chosen)
-			return chosen.error();
-		for (uint32_t drive : *chosen) {
-			auto e = drives_.at(drive).allocator->allocate(options_.chunk_blocks);
-			if (!e) {
-				for (const auto &[d, x] : allocated)
-					(void)drives_.at(d).allocator->free(x);
-				return e.error();
-			}
-			allocated.emplace_back(drive, *e);
-			rec.replicas.push_back(Replica{drive, e->start,
-						       live_locked(drive) ? 0 : Replica::kStaleFromBirth});
-		}
+		auto fresh = new_chunk(chunk_id, replicas, allocated);
+		if (!fresh)
+			return fresh.error();
+		rec = std::move(*fresh);
 	}
 
 	std::vector<uint32_t> crcs(count);
@@ -448,6 +535,8 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 	}
 	if (written < rec.replicas.size())
 		counters_.degraded_writes++;
+	if (created)
+		*created = !allocated.empty();
 	(void)crash(CrashPoint::kAfterCommit);
 	return {};
 }
@@ -692,8 +781,9 @@ Result<Replica> ChunkStore::new_replica_for_locked(uint64_t chunk_id, const Chun
 	return Replica{drive, e->start, 0};
 }
 
-Status ChunkStore::rebuild(uint64_t bytes_per_sec)
+Status ChunkStore::rebuild(uint64_t bytes_per_sec, const std::atomic<bool> *cancel)
 {
+	auto cancelled = [cancel] { return cancel && cancel->load(); };
 	WEFT_RETURN_IF_ERROR(usable());
 	std::vector<uint64_t> ids;
 	WEFT_RETURN_IF_ERROR(meta_->for_each_chunk([&](uint64_t id, const ChunkRecord &rec) -> Status {
@@ -712,6 +802,10 @@ Status ChunkStore::rebuild(uint64_t bytes_per_sec)
 	AlignedBuffer data(size_t{options_.chunk_blocks} * kBlock);
 	Status result;
 	for (uint64_t id : ids) {
+		if (cancelled()) {
+			result = make_error(ECANCELED, "rebuild stopped");
+			break;
+		}
 		std::unique_lock chunk_lock(stripe(id));
 		std::optional<BufferPool::Lease> buf(buffers_.acquire());
 		auto got = meta_->get_chunk(id);
@@ -779,7 +873,12 @@ Status ChunkStore::rebuild(uint64_t bytes_per_sec)
 			auto due = started + std::chrono::duration<double>(
 						     static_cast<double>(progress_.bytes_copied) /
 						     static_cast<double>(bytes_per_sec));
-			std::this_thread::sleep_until(due);
+			while (std::chrono::steady_clock::now() < due && !cancelled()) {
+				auto left = std::chrono::duration_cast<std::chrono::nanoseconds>(
+					due - std::chrono::steady_clock::now());
+				std::this_thread::sleep_for(
+					std::min<std::chrono::nanoseconds>(left, std::chrono::milliseconds(50)));
+			}
 		}
 	}
 	rebuilding_ = false;
@@ -802,9 +901,11 @@ Result<RedundancyReport> ChunkStore::redundancy()
 		uint32_t good = 0;
 		for (const Replica &r : rec.replicas)
 			good += rec.current(r) && up[r.drive];
+		// Each chunk's own replica count is its target (file systems
+		// differ in replication).
 		if (good == 0)
 			report.unavailable++;
-		else if (good < options_.replicas)
+		else if (good < rec.replicas.size())
 			report.degraded++;
 		else
 			report.healthy++;

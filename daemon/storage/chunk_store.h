@@ -130,8 +130,22 @@ public:
 	// Every recorded drive, by id.
 	std::vector<DriveStatus> drive_status();
 
-	// data: whole blocks, first_block + blocks <= chunk_blocks.
-	Status write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data);
+	// data: whole blocks, first_block + blocks <= chunk_blocks.  A chunk
+	// that does not exist yet is created with `replicas` replicas (0: the
+	// store's default, StoreOptions::replicas); ENOSPC when no drive set
+	// has room for it.
+	// *created (if given) says whether this write created the chunk.
+	Status write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data,
+		     uint32_t replicas = 0, bool *created = nullptr);
+	// Creates the chunk (space reserved on `replicas` drives, every block
+	// unwritten, reading as zeros) if it does not exist.  ENOSPC as write.
+	Status allocate(uint64_t chunk_id, uint32_t replicas = 0, bool *created = nullptr);
+	// Marks blocks [first_block, first_block + count) unwritten: they read
+	// as zeros again (a metadata-only change; the extent stays allocated).
+	// ENOENT if the chunk does not exist.
+	Status discard(uint64_t chunk_id, uint32_t first_block, uint32_t count);
+	// Ids of the existing chunks in [lo, hi), in order; at most limit.
+	Result<std::vector<uint64_t>> chunk_ids(uint64_t lo, uint64_t hi, size_t limit = SIZE_MAX);
 	// Never-written blocks (and chunks) read as zeros.
 	Status read(uint64_t chunk_id, uint32_t first_block, std::span<std::byte> out);
 	// Frees the chunk's extents; ENOENT if it does not exist.
@@ -140,7 +154,9 @@ public:
 	Result<ScrubReport> scrub();
 	// Re-creates missing and stale replicas on live drives, at most
 	// bytes_per_sec (0: unthrottled).  Progress is visible while it runs.
-	Status rebuild(uint64_t bytes_per_sec = 0);
+	// Setting *cancel stops it between chunks (ECANCELED): a throttled
+	// rebuild must not hold up a daemon's shutdown.
+	Status rebuild(uint64_t bytes_per_sec = 0, const std::atomic<bool> *cancel = nullptr);
 	Result<RedundancyReport> redundancy();
 	// fsck: every extent owned by exactly one replica and vice versa, no
 	// overlaps, no pending intents, allocators agree with the records.
@@ -197,6 +213,11 @@ private:
 	// buf: a chunk-sized I/O buffer.
 	Status read_verified(uint64_t chunk_id, const ChunkRecord &rec, uint32_t first,
 			     uint32_t count, std::byte *out, std::byte *buf);
+	// A new chunk's record with `replicas` replicas placed and their extents
+	// allocated in memory (listed in allocated; the caller commits their
+	// A keys with the record or frees them).  Caller holds the chunk stripe.
+	Result<ChunkRecord> new_chunk(uint64_t chunk_id, uint32_t replicas,
+				      std::vector<std::pair<uint32_t, Extent>> &allocated);
 	// A new replica's drive and extent (allocated); caller holds state_mu_.
 	Result<Replica> new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec);
 	void free_extents(const std::vector<std::pair<uint32_t, Extent>> &extents);

@@ -190,6 +190,27 @@ Status MetaStore::for_each_chunk(const std::function<Status(uint64_t, const Chun
 	});
 }
 
+Status MetaStore::for_each_chunk_id(uint64_t lo, uint64_t hi,
+				    const std::function<Status(uint64_t)> &fn)
+{
+	if (lo >= hi)
+		return {};
+	std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions()));
+	const std::string start = chunk_key(kChunkPrefix, lo);
+	for (it->Seek(start); it->Valid(); it->Next()) {
+		rocksdb::Slice k = it->key();
+		if (k.size() != 9 || k[0] != kChunkPrefix)
+			break;
+		uint64_t id = get_be<uint64_t>(k.data() + 1);
+		if (id >= hi)
+			break;
+		WEFT_RETURN_IF_ERROR(fn(id));
+	}
+	if (!it->status().ok())
+		return db_error(it->status(), "scan chunk ids");
+	return {};
+}
+
 Status MetaStore::for_each_extent(const std::function<Status(uint32_t, Extent)> &fn)
 {
 	return scan(kExtentPrefix, [&](std::string_view key, std::string_view value) -> Status {

@@ -56,6 +56,9 @@ public:
 
 	// Visitors stop at the first error they return.
 	Status for_each_chunk(const std::function<Status(uint64_t, const ChunkRecord &)> &fn);
+	// The ids of the chunks in [lo, hi), in order (keys only: no decoding).
+	Status for_each_chunk_id(uint64_t lo, uint64_t hi,
+				 const std::function<Status(uint64_t)> &fn);
 	Status for_each_extent(const std::function<Status(uint32_t drive, Extent)> &fn);
 	Status for_each_intent(const std::function<Status(uint64_t, const WriteIntent &)> &fn);
 	Status for_each_drive(const std::function<Status(const DriveRecord &)> &fn);

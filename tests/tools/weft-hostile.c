@@ -34,6 +34,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -292,6 +293,19 @@ static int32_t serve_one(const char *fsname, const struct weft_sqe *s, void *buf
 		*out_len = off;
 		return 0;
 	}
+	case WEFT_OP_OPEN: {
+		struct weft_open_out o;
+
+		if (!n)
+			return -ENOENT;
+		memset(&o, 0, sizeof(o));
+		o.fh = n->id;
+		memcpy(buf, &o, sizeof(o));
+		*out_len = sizeof(o);
+		return 0;
+	}
+	case WEFT_OP_RELEASE:
+		return 0;
 	case WEFT_OP_MGMT: {
 		static const char reply[] = "{\"ok\":true}";
 
@@ -564,6 +578,26 @@ static void next_req(struct weft_sqe *s, uint32_t opcode)
 	die("no request (opcode %u) arrived", opcode);
 }
 
+/* serve other requests well until one with opcode arrives */
+static void next_req_serving(struct weft_sqe *s, uint32_t opcode)
+{
+	struct weft_enter en;
+	uint32_t len;
+
+	for (int i = 0; i < 200; i++) {
+		while (sq_take(&hq, s)) {
+			int32_t res;
+
+			if (s->opcode == opcode)
+				return;
+			res = serve_one("default", s, slot_buf(&hq, s->tag), &len);
+			cq_post(&hq, s->tag, s->gen, res, len);
+		}
+		ring_enter(&hr, 0, true, 100, &en);
+	}
+	die("no request (opcode %u) arrived", opcode);
+}
+
 /* ENTER without waiting; check the counts */
 static void enter_expect(const char *what, uint32_t reaped, uint32_t rejected)
 {
@@ -614,6 +648,82 @@ static void bad_getattr(const char *what, int32_t result, uint32_t out_len,
 	cq_post(&hq, s.tag, s.gen, result, out_len);
 	enter_expect(what, 0, 1);
 	ret = reap(pid);
+	if (ret != EIO)
+		die("%s: caller got %s, want EIO", what, errname(ret));
+}
+
+/* getxattr of the mount's root: size 0 probes, else an 8-byte buffer */
+static int child_getxattr_probe(void)
+{
+	return getxattr(hmnt, "user.x", NULL, 0) < 0 ? errno : 0;
+}
+
+static int child_getxattr_8(void)
+{
+	char v[8];
+
+	return getxattr(hmnt, "user.x", v, sizeof(v)) < 0 ? errno : 0;
+}
+
+static int child_listxattr(void)
+{
+	char list[256];
+
+	return listxattr(hmnt, list, sizeof(list)) < 0 ? errno : 0;
+}
+
+/* SEEK_DATA from offset 2 of /hello */
+static int child_seek_data(void)
+{
+	char p[4096];
+	int fd, err = 0;
+
+	snprintf(p, sizeof(p), "%s/hello", hmnt);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	if (lseek(fd, 2, SEEK_DATA) < 0)
+		err = errno;
+	close(fd);
+	return err;
+}
+
+/*
+ * One reply to the request child makes (opcode), payload of out_len bytes:
+ * the reply is accepted by the ring (reaped, or rejected when want_rejected)
+ * and the caller must get EIO.
+ */
+static void bad_reply(const char *what, int (*child)(void), uint32_t opcode,
+		      const void *payload, uint32_t out_len, bool want_rejected)
+{
+	struct weft_enter en;
+	struct weft_sqe s;
+	pid_t pid = spawn(child);
+	int ret;
+
+	next_req_serving(&s, opcode);
+	memcpy(slot_buf(&hq, s.tag), payload, out_len);
+	cq_post(&hq, s.tag, s.gen, 0, out_len);
+	if (ring_enter(&hr, 0, false, 0, &en))
+		die("ENTER after %s: %s", what, strerror(errno));
+	if (en.rejected != (want_rejected ? 1u : 0u))
+		die("%s: rejected %u", what, en.rejected);
+	/* the child's RELEASE (lseek case) is served by serve_child-like loop */
+	for (;;) {
+		int st;
+
+		while (sq_take(&hq, &s)) {
+			uint32_t len;
+			int32_t res = serve_one("default", &s, slot_buf(&hq, s.tag), &len);
+
+			cq_post(&hq, s.tag, s.gen, res, len);
+		}
+		ring_enter(&hr, 0, true, 50, &en);
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			ret = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+			break;
+		}
+	}
 	if (ret != EIO)
 		die("%s: caller got %s, want EIO", what, errname(ret));
 }
@@ -726,6 +836,40 @@ static int cmd_hostile(const char *name, const char *mnt)
 	ret = reap(pid);
 	if (ret != EIO)
 		die("lookup with a bad attr: caller got %s, want EIO", errname(ret));
+
+	/* 4b: xattr and lseek replies the kernel must refuse */
+	{
+		struct weft_xattr_out big = { .size = 65537 };
+		struct weft_lseek_out before = { .offset = 1 };
+		static const char value16[16] = "0123456789abcdef";
+		static const char unterminated[] = "user.a";	/* sent without its NUL */
+		static const char empty_name[] = "\0user.a";	/* sent with one NUL after */
+		static const char too_long[300] = "user.";
+
+		bad_reply("xattr size probe above XATTR_SIZE_MAX", child_getxattr_probe,
+			  WEFT_OP_GETXATTR, &big, sizeof(big), false);
+		bad_reply("xattr size probe of the wrong length", child_getxattr_probe,
+			  WEFT_OP_GETXATTR, &big, 4, false);
+		bad_reply("xattr value longer than asked", child_getxattr_8,
+			  WEFT_OP_GETXATTR, value16, sizeof(value16), true);
+		bad_reply("xattr list not NUL terminated", child_listxattr,
+			  WEFT_OP_LISTXATTR, unterminated, 6, false);
+		bad_reply("xattr list with an empty name", child_listxattr,
+			  WEFT_OP_LISTXATTR, empty_name, 8, false);
+		{
+			char lst[257];
+
+			memcpy(lst, too_long, sizeof(lst));
+			memset(lst + 5, 'x', 251);	/* a 256-byte name */
+			lst[256] = '\0';
+			bad_reply("xattr list with a name over 255 bytes", child_listxattr,
+				  WEFT_OP_LISTXATTR, lst, sizeof(lst), false);
+		}
+		bad_reply("SEEK_DATA before the offset asked", child_seek_data,
+			  WEFT_OP_LSEEK, &before, sizeof(before), false);
+		bad_reply("SEEK_DATA reply of the wrong length", child_seek_data,
+			  WEFT_OP_LSEEK, &before, 4, false);
+	}
 
 	/* 5: no answer: the caller times out (timeout=3); a late answer is harmless */
 	pid = spawn(child_stat);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """POSIX checks on one directory: names, errnos, attributes and bytes.
 
-    posix_check.py DIR [SECTION...]     (sections: namespace attr data concurrency direct)
+    posix_check.py DIR [SECTION...]     (sections: namespace attr data concurrency direct
+                                         xattr acl fallocate seek whiteout copy_range)
 
 With POSIX_CHECK_MIRROR=DIR2 (the same directory through another mount,
 with its own page cache), data written through mappings is also read back
@@ -10,6 +11,10 @@ With POSIX_CHECK_DIRECT=require, O_DIRECT must work and refuse offsets and
 lengths that are not 512-byte multiples, like a local file system on a
 512-byte-sector drive (memory alignment is left alone: it varies by drive); otherwise a file
 system that refuses O_DIRECT at open (tmpfs before 6.6) skips those checks.
+
+With POSIX_CHECK_FULL=1, features a kernel's tmpfs may lack are required
+instead of skipped: user.* xattrs (tmpfs has them from 6.6) and
+fallocate's ZERO_RANGE (tmpfs has none).
 
 Run as root.  The same assertions pass on tmpfs (the control) and on weft;
 tests/vm/posix-*.sh run both in one VM.  Prints one line per failure and
@@ -108,6 +113,50 @@ def as_user(uid, gid, fn):
     for line in out.decode().splitlines():
         if line and line not in FAILS:
             FAILS.append(line)
+
+
+FULL = os.environ.get("POSIX_CHECK_FULL") == "1"
+
+
+def c_getxattr(path, name, size, follow=True):
+    """getxattr(2) with an explicit buffer size: (length, bytes)"""
+    buf = ctypes.create_string_buffer(max(size, 1))
+    fn = libc.getxattr if follow else libc.lgetxattr
+    fn.restype = ctypes.c_ssize_t
+    n = fn(path.encode(), name.encode(), buf if size else None, ctypes.c_size_t(size))
+    if n < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), path)
+    return n, buf.raw[:n] if size else b""
+
+
+def c_listxattr(path, size):
+    """listxattr(2) with an explicit buffer size: (length, bytes)"""
+    buf = ctypes.create_string_buffer(max(size, 1))
+    libc.listxattr.restype = ctypes.c_ssize_t
+    n = libc.listxattr(path.encode(), buf if size else None, ctypes.c_size_t(size))
+    if n < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), path)
+    return n, buf.raw[:n] if size else b""
+
+
+def c_fallocate(fd, mode, offset, length):
+    libc.fallocate.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_int64, ctypes.c_int64]
+    if libc.fallocate(fd, mode, offset, length) != 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e), "fallocate")
+
+
+def supported(fn, *args):
+    """False when fn(*args) fails with EOPNOTSUPP, True when it works"""
+    try:
+        fn(*args)
+    except OSError as e:
+        if e.errno == errno.EOPNOTSUPP:
+            return False
+        raise
+    return True
 
 
 # ---------------------------------------------------------------- namespace
@@ -513,6 +562,400 @@ def direct():
     os.close(fd)
     buf.close()
     out.close()
+
+
+# ---------------------------------------------------------------- xattr
+
+def xattr():
+    d = p("xa")
+    os.mkdir(d)
+    f = p("xa", "f")
+    write_file(f, b"x")
+    for ns in ("trusted", "security"):
+        n = ns + ".k"
+        expect_errno(errno.ENODATA, os.getxattr, f, n)
+        os.setxattr(f, n, b"v1")
+        check(os.getxattr(f, n) == b"v1", "%s get after set" % n)
+        expect_errno(errno.EEXIST, os.setxattr, f, n, b"v2", os.XATTR_CREATE)
+        expect_errno(errno.ENODATA, os.setxattr, f, ns + ".absent", b"v", os.XATTR_REPLACE)
+        os.setxattr(f, n, b"v2", os.XATTR_REPLACE)
+        check(os.getxattr(f, n) == b"v2", "%s replaced" % n)
+        os.setxattr(f, ns + ".new", b"", os.XATTR_CREATE)
+        check(os.getxattr(f, ns + ".new") == b"", "%s empty value" % ns)
+        os.removexattr(f, ns + ".new")
+        expect_errno(errno.ENODATA, os.removexattr, f, ns + ".new")
+    # binary values, the size probe and ERANGE
+    blob = bytes(range(256)) * 3
+    os.setxattr(f, "trusted.bin", blob)
+    n, _ = c_getxattr(f, "trusted.bin", 0)
+    check(n == len(blob), "getxattr size probe: %d" % n)
+    expect_errno(errno.ERANGE, c_getxattr, f, "trusted.bin", len(blob) - 1)
+    check(c_getxattr(f, "trusted.bin", len(blob))[1] == blob, "binary value, exact buffer")
+    check(c_getxattr(f, "trusted.bin", 65536)[1] == blob, "binary value, large buffer")
+    # limits: XATTR_SIZE_MAX values, XATTR_NAME_MAX names
+    big = os.urandom(65536)
+    os.setxattr(f, "trusted.big", big)
+    check(os.getxattr(f, "trusted.big") == big, "64 KiB value")
+    expect_errno(errno.E2BIG, os.setxattr, f, "trusted.big", big + b"!")
+    longname = "trusted." + "n" * (255 - len("trusted."))
+    os.setxattr(f, longname, b"l")
+    check(os.getxattr(f, longname) == b"l", "255-byte name")
+    expect_errno(errno.ERANGE, os.setxattr, f, longname + "n", b"l")
+    expect_errno(errno.ERANGE, os.setxattr, f, "", b"l")
+    expect_errno(errno.EOPNOTSUPP, os.setxattr, f, "bogus.x", b"l")
+    # listxattr: the probe, ERANGE, then the names
+    want = {"trusted.k", "security.k", "trusted.bin", "trusted.big", longname}
+    n, _ = c_listxattr(f, 0)
+    names = c_listxattr(f, n)[1]
+    check(names.endswith(b"\0"), "list ends with NUL")
+    got = set(x.decode() for x in names.split(b"\0") if x)
+    check(got == want, "listxattr names %r" % sorted(got ^ want))
+    check(n == sum(len(x) + 1 for x in want), "list size probe %d" % n)
+    expect_errno(errno.ERANGE, c_listxattr, f, n - 1)
+    check(set(os.listxattr(f)) == want, "os.listxattr")
+    # ctime moves, mtime does not
+    st = os.stat(f)
+    os.setxattr(f, "trusted.k", b"v3")
+    st2 = os.stat(f)
+    check(st2.st_ctime_ns >= st.st_ctime_ns and st2.st_mtime_ns == st.st_mtime_ns,
+          "setxattr touches ctime only")
+    # directories carry them too; hard links share them
+    os.setxattr(d, "trusted.dir", b"D")
+    check(os.getxattr(d, "trusted.dir") == b"D", "xattr on a directory")
+    os.link(f, p("xa", "f2"))
+    check(os.getxattr(p("xa", "f2"), "trusted.k") == b"v3", "a hard link shares xattrs")
+    # survives a rename
+    os.rename(f, p("xa", "g"))
+    check(os.getxattr(p("xa", "g"), "trusted.bin") == blob, "xattr after rename")
+    f = p("xa", "g")
+
+    # as nobody: trusted.* is invisible and unwritable; security.* is visible
+    os.chmod(f, 0o666)
+
+    def unprivileged():
+        expect_errno(errno.ENODATA, os.getxattr, f, "trusted.k")
+        expect_errno(errno.EPERM, os.setxattr, f, "trusted.x", b"1")
+        got = set(os.listxattr(f))
+        check(got == {"security.k"}, "nobody lists %r" % sorted(got))
+        check(os.getxattr(f, "security.k") == b"v2", "nobody reads security.*")
+    as_user(NOBODY, NOBODY, unprivileged)
+
+    # user.*: regular files and directories only; write access needed
+    if not supported(os.setxattr, f, "user.probe", b"1"):
+        check(not FULL, "user.* xattrs refused (EOPNOTSUPP)")
+        return
+    check(os.getxattr(f, "user.probe") == b"1", "user.* get")
+    os.setxattr(d, "user.dir", b"1")
+    os.symlink("g", p("xa", "ln"))
+    expect_errno(errno.EPERM, os.setxattr, p("xa", "ln"), "user.x", b"1",
+                 follow_symlinks=False)
+    expect_errno(errno.ENODATA, os.getxattr, p("xa", "ln"), "user.x", follow_symlinks=False)
+    # through the link: the target's
+    check(os.getxattr(p("xa", "ln"), "user.probe") == b"1", "user.* through a symlink")
+    os.mkfifo(p("xa", "fifo"))
+    expect_errno(errno.EPERM, os.setxattr, p("xa", "fifo"), "user.x", b"1")
+    os.setxattr(p("xa", "ln"), "trusted.lnk", b"L", follow_symlinks=False)
+    check(os.getxattr(p("xa", "ln"), "trusted.lnk", follow_symlinks=False) == b"L",
+          "trusted.* on a symlink itself")
+    ro = p("xa", "ro")
+    write_file(ro, b"r", 0o644)
+    os.setxattr(ro, "user.mine", b"root")
+
+    def user_ns():
+        check(os.getxattr(ro, "user.mine") == b"root", "nobody reads user.* of a 0644 file")
+        expect_errno(errno.EACCES, os.setxattr, ro, "user.x", b"1")
+        expect_errno(errno.EACCES, os.removexattr, ro, "user.mine")
+        os.setxattr(f, "user.nobody", b"n")
+        check(os.getxattr(f, "user.nobody") == b"n", "nobody writes user.* of a 0666 file")
+    as_user(NOBODY, NOBODY, user_ns)
+    os.setxattr(f, "user.big", big)
+    check(os.getxattr(f, "user.big") == big, "64 KiB user.* value")
+
+
+# ---------------------------------------------------------------- acl
+
+def run(*argv):
+    import subprocess
+    r = subprocess.run(argv, capture_output=True, text=True)
+    check(r.returncode == 0, "%s: exit %d: %s" % (" ".join(argv), r.returncode,
+                                                  r.stderr.strip()))
+    return r.stdout
+
+
+def getfacl(path):
+    return set(run("getfacl", "-cpnE", path).split())
+
+
+def acl():
+    d = p("acl")
+    os.mkdir(d)
+    os.chmod(d, 0o755)
+    f = p("acl", "f")
+    write_file(f, b"secret", 0o640)
+    plain = p("acl", "plain")
+    write_file(plain, b"plain", 0o640)
+    run("setfacl", "-m", "u:%d:rw" % NOBODY, f)
+    check(stat.S_IMODE(os.stat(f).st_mode) == 0o660, "mask shows in group bits: %o" %
+          stat.S_IMODE(os.stat(f).st_mode))
+    got = getfacl(f)
+    want = {"user::rw-", "user:%d:rw-" % NOBODY, "group::r--", "mask::rw-", "other::---"}
+    check(got == want, "getfacl %r" % sorted(got ^ want))
+    check("system.posix_acl_access" in os.listxattr(f), "ACL listed as an xattr")
+
+    def reader():
+        with open(f, "r+b") as fo:
+            check(fo.read() == b"secret", "ACL grants nobody read")
+        expect_errno(errno.EACCES, os.open, plain, os.O_RDONLY)
+    as_user(NOBODY, NOBODY, reader)
+    # chmod narrows the mask: the named user loses access
+    os.chmod(f, 0o600)
+    got = getfacl(f)
+    check("mask::---" in got, "chmod sets the mask: %r" % sorted(got))
+
+    def denied():
+        expect_errno(errno.EACCES, os.open, f, os.O_RDONLY)
+    as_user(NOBODY, NOBODY, denied)
+    # an ACL equal to the mode is only the mode
+    run("setfacl", "-b", f)
+    check("system.posix_acl_access" not in os.listxattr(f), "setfacl -b removes the ACL")
+    run("setfacl", "-m", "u::rw,g::r,o::-", f)
+    check(stat.S_IMODE(os.stat(f).st_mode) == 0o640, "minimal ACL sets the mode")
+    check("system.posix_acl_access" not in os.listxattr(f), "minimal ACL is not stored")
+
+    # default ACLs are inherited, and replace the umask
+    run("setfacl", "-d", "-m", "u:%d:rwx" % NOBODY, d)
+    check("default:user:%d:rwx" % NOBODY in getfacl(d), "default ACL set")
+    nf = p("acl", "new")
+    os.close(os.open(nf, os.O_CREAT | os.O_WRONLY, 0o666))
+    check(stat.S_IMODE(os.stat(nf).st_mode) == 0o664, "inherited file mode %o" %
+          stat.S_IMODE(os.stat(nf).st_mode))
+    got = getfacl(nf)
+    want = {"user::rw-", "user:%d:rwx" % NOBODY, "group::r-x", "mask::rw-", "other::r--"}
+    check(got == want, "inherited access ACL %r" % sorted(got ^ want))
+    sub = p("acl", "sub")
+    os.mkdir(sub, 0o777)
+    check(stat.S_IMODE(os.stat(sub).st_mode) == 0o775, "inherited dir mode %o" %
+          stat.S_IMODE(os.stat(sub).st_mode))
+    check("default:user:%d:rwx" % NOBODY in getfacl(sub), "subdirectory inherits the default")
+
+    def writer():
+        with open(nf, "wb") as fo:
+            fo.write(b"by nobody")
+    as_user(NOBODY, NOBODY, writer)
+    check(read_file(nf) == b"by nobody", "inherited ACL grants nobody write")
+    # without a default ACL the umask applies again
+    run("setfacl", "-k", d)
+    nf2 = p("acl", "new2")
+    os.close(os.open(nf2, os.O_CREAT | os.O_WRONLY, 0o666))
+    check(stat.S_IMODE(os.stat(nf2).st_mode) == 0o644, "umask applies without default ACL")
+    check("system.posix_acl_access" not in os.listxattr(nf2), "no ACL without a default")
+    # only the owner sets ACLs
+    os.chmod(nf2, 0o666)
+
+    def not_owner():
+        # version 2; USER_OBJ rw-, GROUP_OBJ r--, OTHER r--
+        minimal = (b"\x02\x00\x00\x00" b"\x01\x00\x06\x00\xff\xff\xff\xff"
+                   b"\x04\x00\x04\x00\xff\xff\xff\xff" b"\x20\x00\x04\x00\xff\xff\xff\xff")
+        expect_errno(errno.EPERM, os.setxattr, nf2, "system.posix_acl_access", minimal)
+    as_user(NOBODY, NOBODY, not_owner)
+
+
+# ---------------------------------------------------------------- fallocate
+
+FALLOC_KEEP_SIZE, FALLOC_PUNCH_HOLE, FALLOC_COLLAPSE, FALLOC_ZERO, FALLOC_INSERT = \
+    1, 2, 8, 0x10, 0x20
+
+
+def fallocate():
+    os.mkdir(p("fa"))
+    f = p("fa", "f")
+    write_file(f, b"a" * 100000)
+    fd = os.open(f, os.O_RDWR)
+    c_fallocate(fd, 0, 200000, 10000)
+    check(os.fstat(fd).st_size == 210000, "mode 0 grows the file")
+    check(os.pread(fd, 110000, 100000) == b"\0" * 110000, "grown range reads zeros")
+    c_fallocate(fd, FALLOC_KEEP_SIZE, 200000, 500000)
+    check(os.fstat(fd).st_size == 210000, "KEEP_SIZE keeps the size")
+    c_fallocate(fd, 0, 0, 50000)
+    check(os.pread(fd, 100000, 0) == b"a" * 100000, "allocating over data keeps it")
+    # punch: zeros in the range only, size kept; the page cache forgets it
+    check(os.pread(fd, 10, 8192) == b"a" * 10, "cached before the punch")
+    c_fallocate(fd, FALLOC_PUNCH_HOLE | FALLOC_KEEP_SIZE, 5000, 20000)
+    got = os.pread(fd, 100000, 0)
+    check(got == b"a" * 5000 + b"\0" * 20000 + b"a" * 75000, "punched range reads zeros")
+    check(os.fstat(fd).st_size == 210000, "punch keeps the size")
+    expect_errno(errno.EOPNOTSUPP, c_fallocate, fd, FALLOC_PUNCH_HOLE, 0, 10)
+    expect_errno(errno.EOPNOTSUPP, c_fallocate, fd, FALLOC_COLLAPSE, 0, 65536)
+    expect_errno(errno.EOPNOTSUPP, c_fallocate, fd, FALLOC_INSERT, 0, 65536)
+    expect_errno(errno.EINVAL, c_fallocate, fd, 0, 0, 0)
+    expect_errno(errno.EINVAL, c_fallocate, fd, 0, -1, 10)
+    expect_errno(errno.EFBIG, c_fallocate, fd, 0, 2 ** 63 - 10, 100)
+    # a mapping sees the punch, and what it dirtied elsewhere survives it
+    m = mmap.mmap(fd, 0)
+    check(m[60000:60004] == b"aaaa", "mapped before")
+    m[90000:90004] = b"KEEP"
+    m[61000:61004] = b"GONE"
+    c_fallocate(fd, FALLOC_PUNCH_HOLE | FALLOC_KEEP_SIZE, 57344, 8192)
+    check(m[60000:60004] == b"\0" * 4 and m[61000:61004] == b"\0" * 4,
+          "mapping sees the punched range")
+    check(m[90000:90004] == b"KEEP", "dirty data outside the punch survives")
+    m.close()
+    check(os.pread(fd, 4, 90000) == b"KEEP", "dirty data reached the file")
+    # ZERO_RANGE (tmpfs has none)
+    if supported(c_fallocate, fd, FALLOC_ZERO, 1000, 1000):
+        check(os.pread(fd, 3000, 0) == b"a" * 1000 + b"\0" * 1000 + b"a" * 1000,
+              "ZERO_RANGE zeroes")
+        c_fallocate(fd, FALLOC_ZERO, 200000, 100000)
+        check(os.fstat(fd).st_size == 300000, "ZERO_RANGE grows")
+        c_fallocate(fd, FALLOC_ZERO | FALLOC_KEEP_SIZE, 250000, 100000)
+        check(os.fstat(fd).st_size == 300000, "ZERO_RANGE|KEEP_SIZE keeps the size")
+    else:
+        check(not FULL, "ZERO_RANGE refused")
+    final = os.pread(fd, 400000, 0)
+    os.close(fd)
+    check(read_elsewhere(f) == final, "punched and zeroed ranges reached the file system")
+    # not on a file opened read-only
+    fd = os.open(f, os.O_RDONLY)
+    expect_errno(errno.EBADF, c_fallocate, fd, 0, 0, 10)
+    os.close(fd)
+
+
+# ---------------------------------------------------------------- seek
+
+SEEK_DATA, SEEK_HOLE = 3, 4
+
+
+def seek():
+    """Extents of G bytes: weft's stores allocate in blocks or chunks that
+    divide G, tmpfs in pages.  A store may report allocated zeros as data
+    (never data as a hole), so what depends on freeing space is a range."""
+    os.mkdir(p("sk"))
+    f = p("sk", "f")
+    G = 4 << 20
+    fd = os.open(f, os.O_CREAT | os.O_RDWR, 0o644)
+    os.pwrite(fd, b"a" * G, 0)
+    os.pwrite(fd, b"b" * G, 3 * G)
+    os.ftruncate(fd, 5 * G)
+    check(os.lseek(fd, 0, SEEK_DATA) == 0, "SEEK_DATA at data")
+    check(os.lseek(fd, 100, SEEK_DATA) == 100, "SEEK_DATA inside data")
+    got = os.lseek(fd, 0, SEEK_HOLE)
+    check(got == G, "SEEK_HOLE after the first extent: %d" % got)
+    got = os.lseek(fd, G, SEEK_DATA)
+    check(got == 3 * G, "SEEK_DATA skips the hole: %d" % got)
+    check(os.read(fd, 1) == b"b", "the file position is where SEEK_DATA said")
+    got = os.lseek(fd, 3 * G, SEEK_HOLE)
+    check(got == 4 * G, "SEEK_HOLE after the second extent: %d" % got)
+    expect_errno(errno.ENXIO, os.lseek, fd, 4 * G, SEEK_DATA)
+    check(os.lseek(fd, 5 * G - 1, SEEK_HOLE) == 5 * G - 1, "EOF side of the last hole")
+    expect_errno(errno.ENXIO, os.lseek, fd, 5 * G, SEEK_HOLE)
+    expect_errno(errno.ENXIO, os.lseek, fd, 5 * G, SEEK_DATA)
+    expect_errno(errno.ENXIO, os.lseek, fd, -1, SEEK_DATA)
+    # a punched extent reads as zeros; it is a hole again, or zeros as data
+    c_fallocate(fd, FALLOC_PUNCH_HOLE | FALLOC_KEEP_SIZE, 3 * G, G)
+    try:
+        got = os.lseek(fd, G, SEEK_DATA)
+        check(3 * G <= got < 4 * G and os.pread(fd, 1, got) == b"\0",
+              "after the punch: data at %d" % got)
+    except OSError as e:
+        check(e.errno == errno.ENXIO, "after the punch: %r" % e)
+    # data only in dirty pages of a mapping is data, never a hole
+    m = mmap.mmap(fd, 0)
+    m[3 * G + G // 2] = ord("d")
+    got = os.lseek(fd, G, SEEK_DATA)
+    check(3 * G <= got <= 3 * G + G // 2, "dirty mapped data is not a hole: %d" % got)
+    got = os.lseek(fd, 3 * G + G // 2, SEEK_HOLE)
+    check(got > 3 * G + G // 2, "dirty mapped byte is data: hole at %d" % got)
+    m.close()
+    os.close(fd)
+    # an empty file has neither data nor holes
+    e = p("sk", "e")
+    write_file(e, b"")
+    fd = os.open(e, os.O_RDONLY)
+    expect_errno(errno.ENXIO, os.lseek, fd, 0, SEEK_DATA)
+    expect_errno(errno.ENXIO, os.lseek, fd, 0, SEEK_HOLE)
+    os.close(fd)
+    # a full file: no hole before EOF
+    full = p("sk", "full")
+    write_file(full, b"z" * 3 * 65536 + b"z")
+    fd = os.open(full, os.O_RDONLY)
+    check(os.lseek(fd, 0, SEEK_HOLE) == 3 * 65536 + 1, "SEEK_HOLE of a full file is EOF")
+    os.close(fd)
+
+
+# ---------------------------------------------------------------- whiteout
+
+RENAME_WHITEOUT = 4
+
+
+def whiteout():
+    d = p("wh")
+    os.mkdir(d)
+    write_file(p("wh", "a"), b"A")
+    renameat2(p("wh", "a"), p("wh", "b"), RENAME_WHITEOUT)
+    st = os.lstat(p("wh", "a"))
+    check(stat.S_ISCHR(st.st_mode) and st.st_rdev == 0, "old name is a 0:0 whiteout")
+    check(stat.S_IMODE(st.st_mode) == 0, "whiteout mode 0: %o" % stat.S_IMODE(st.st_mode))
+    check(read_file(p("wh", "b")) == b"A", "new name has the file")
+    check(sorted(os.listdir(d)) == ["a", "b"], "listing %r" % sorted(os.listdir(d)))
+    # over an existing target
+    write_file(p("wh", "c"), b"C")
+    renameat2(p("wh", "c"), p("wh", "b"), RENAME_WHITEOUT)
+    check(read_file(p("wh", "b")) == b"C", "whiteout rename replaces")
+    check(stat.S_ISCHR(os.lstat(p("wh", "c")).st_mode), "second whiteout")
+    expect_errno(errno.EEXIST, renameat2, p("wh", "b"), p("wh", "a"),
+                 RENAME_WHITEOUT | RENAME_NOREPLACE)
+    expect_errno(errno.EINVAL, renameat2, p("wh", "b"), p("wh", "a"),
+                 RENAME_WHITEOUT | RENAME_EXCHANGE)
+    os.unlink(p("wh", "c"))
+    # a directory moves under a whiteout too
+    os.mkdir(p("wh", "dir"))
+    renameat2(p("wh", "dir"), p("wh", "dir2"), RENAME_WHITEOUT)
+    check(stat.S_ISDIR(os.stat(p("wh", "dir2")).st_mode) and
+          stat.S_ISCHR(os.lstat(p("wh", "dir")).st_mode), "directory whiteout")
+    # since Linux 5.8 no CAP_MKNOD is needed: an unprivileged user may too
+    os.chmod(d, 0o777)
+    write_file(p("wh", "n"), b"N")
+
+    def unprivileged():
+        renameat2(p("wh", "n"), p("wh", "n2"), RENAME_WHITEOUT)
+        st = os.lstat(p("wh", "n"))
+        check(stat.S_ISCHR(st.st_mode) and st.st_rdev == 0, "unprivileged whiteout")
+    as_user(NOBODY, NOBODY, unprivileged)
+    check(read_file(p("wh", "n2")) == b"N", "unprivileged whiteout rename moved the file")
+
+
+# ---------------------------------------------------------------- copy_range
+
+def copy_range():
+    os.mkdir(p("cr"))
+    src, dst = p("cr", "src"), p("cr", "dst")
+    blob = os.urandom(3 * 1024 * 1024 + 4321)
+    write_file(src, blob)
+    write_file(dst, b"D" * 10000)
+    fi = os.open(src, os.O_RDONLY)
+    fo = os.open(dst, os.O_RDWR)
+    done = 0
+    while done < len(blob):
+        n = os.copy_file_range(fi, fo, len(blob) - done, done, done)
+        if n <= 0:
+            break
+        done += n
+    check(done == len(blob), "copied %d of %d" % (done, len(blob)))
+    check(read_file(dst) == blob, "copy_file_range bytes")
+    # offsets in the middle, a short copy at the source's end
+    n = os.copy_file_range(fi, fo, 5000, 1000, 7777)
+    check(n == 5000, "partial copy count")
+    check(os.pread(fo, 5000, 7777) == blob[1000:6000], "copy at offsets")
+    n = os.copy_file_range(fi, fo, 100000, len(blob) - 10, 0)
+    check(n == 10, "copy stops at the source's end: %d" % n)
+    n = os.copy_file_range(fi, fo, 100, len(blob) + 10, 0)
+    check(n == 0, "copy past the end copies nothing")
+    # within one file, non-overlapping
+    n = os.copy_file_range(fo, fo, 4096, 0, 2 * 1024 * 1024)
+    check(os.pread(fo, 4096, 2 * 1024 * 1024) == os.pread(fo, 4096, 0), "copy within a file")
+    os.close(fi)
+    os.close(fo)
+    check(read_elsewhere(dst)[:10] == blob[len(blob) - 10:], "copy reached the file system")
 
 
 def read_elsewhere(path):

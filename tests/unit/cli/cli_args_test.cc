@@ -15,6 +15,7 @@ TEST(Args, HelpAtEveryLevel)
 {
 	const std::vector<std::vector<std::string>> paths = {
 		{}, {"version"}, {"status"}, {"local"}, {"local", "status"}, {"local", "set"},
+		{"local", "attach"}, {"local", "detach"},
 		{"cluster"}, {"cluster", "status"}, {"cluster", "create"}, {"cluster", "update"},
 		{"cluster", "host"}, {"cluster", "host", "list"}, {"cluster", "host", "add"},
 		{"cluster", "host", "remove"}, {"drive"}, {"drive", "list"}, {"drive", "add"},
@@ -55,7 +56,9 @@ TEST(Args, UsageErrorsAreOneLineWithStatus2)
 		{}, {"bogus"}, {"local"}, {"local", "bogus"}, {"version", "extra"}, {"status", "--bogus"},
 		{"fs", "create"}, {"fs", "create", "a", "--replication", "0"},
 		{"fs", "create", "a", "--replication", "x"}, {"drive", "add"},
-		{"cluster", "host", "add"},
+		{"cluster", "host", "add"}, {"cluster", "create"}, {"cluster", "create", "a b"},
+		{"cluster", "create", "a/b"}, {"cluster", "update"}, {"cluster", "update", "--name", ""},
+		{"cluster", "update", "--name", "x,y"},
 	};
 	for (const auto &args : bad) {
 		FakeControl f;
@@ -168,7 +171,8 @@ TEST(Args, RelayedRequests)
 	const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
 		{{"status"}, R"({"command":"status","args":{}})"},
 		{{"cluster", "status"}, R"({"command":"cluster status","args":{}})"},
-		{{"cluster", "create", "h1", "h2"}, R"({"command":"cluster create","args":{"hosts":["h1","h2"]}})"},
+		{{"cluster", "create", "c1"}, R"({"command":"cluster create","args":{"name":"c1"}})"},
+		{{"cluster", "create", "c1", "h1", "h2"}, R"({"command":"cluster create","args":{"name":"c1","hosts":["h1","h2"]}})"},
 		{{"cluster", "update", "--name", "c1"}, R"({"command":"cluster update","args":{"name":"c1"}})"},
 		{{"cluster", "host", "list"}, R"({"command":"cluster host list","args":{}})"},
 		{{"cluster", "host", "add", "h3"}, R"({"command":"cluster host add","args":{"host":"h3"}})"},

@@ -209,3 +209,124 @@ TEST(Cluster, StatusWithEngine)
 		  " 2  /dev/nvme0n1  up     1023.0 MiB   0 B  1023.0 MiB    0%\n"
 		  " 3  /dev/nvme1n1  up     1023.0 MiB   0 B  1023.0 MiB    0%\n");
 }
+
+// ---- cluster ------------------------------------------------------------------
+
+namespace {
+
+const char *const kClusterNamed = R"J({"status":"ok","result":{
+	"name":"prod","id":"1b4e28ba-2fa1-41d2-883f-0016d3cca427","mode":"single-node","epoch":4,
+	"hosts":[{"hostname":"node1","id":0,"state":"up","drives":3,"drives_up":2,"local":true}],
+	"drives":{"total":3,"up":2},
+	"capacity":{"raw_bytes":2145386496,"used_bytes":1048576,"free_bytes":2144337920,"provisioned_bytes":1073741824},
+	"failure_domains":2,"filesystems":2,
+	"redundancy":{"state":"degraded","chunks":{"healthy":1,"degraded":0,"unavailable":0},"rebuild_remaining":0,"failed_drives":1}}})J";
+
+} // namespace
+
+TEST(Cluster, ClusterStatusText)
+{
+	FakeControl f;
+	f.mgmt_reply = kClusterNamed;
+	Result r = run_weft(f, {"cluster", "status"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out,
+		  "Name:          prod\n"
+		  "ID:            1b4e28ba-2fa1-41d2-883f-0016d3cca427\n"
+		  "Mode:          single-node\n"
+		  "Epoch:         4\n"
+		  "Hosts:         1 (1 up)\n"
+		  "Drives:        3 (2 up)\n"
+		  "Capacity:      2.0 GiB raw, 1.0 MiB used (0%), 1.0 GiB provisioned\n"
+		  "Redundancy:    degraded, 2 failure domains\n"
+		  "File systems:  2\n"
+		  "\n"
+		  "HOSTS\n"
+		  "HOSTNAME  ID  STATE  DRIVES  LOCAL\n"
+		  "node1      0  up        2/3  yes\n");
+	EXPECT_EQ(f.requests.at(0), R"({"command":"cluster status","args":{}})");
+}
+
+TEST(Cluster, ClusterStatusJsonIsTheDaemonResult)
+{
+	FakeControl f;
+	f.mgmt_reply = kClusterNamed;
+	for (auto args : std::vector<std::vector<std::string>>{
+		     {"cluster", "status", "--json"},
+		     {"cluster", "create", "prod", "--json"},
+		     {"cluster", "update", "--name", "prod", "--json"}}) {
+		Result r = run_weft(f, args);
+		ASSERT_EQ(r.status, 0) << r.err;
+		EXPECT_EQ(r.out, result_of(kClusterNamed)) << args[1];
+	}
+}
+
+TEST(Cluster, UnnamedClusterText)
+{
+	FakeControl f;
+	f.mgmt_reply = R"J({"status":"ok","result":{"name":null,"id":"u","mode":"single-node","epoch":1,
+		"hosts":[{"hostname":"n","id":0,"state":"up","drives":1,"drives_up":1,"local":true}],
+		"drives":{"total":1,"up":1},"failure_domains":1,"filesystems":1,"redundancy":{"state":"healthy"}}})J";
+	Result r = run_weft(f, {"cluster", "status"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out,
+		  "Name:          (unnamed: 'weft cluster create NAME' names it)\n"
+		  "ID:            u\n"
+		  "Mode:          single-node\n"
+		  "Epoch:         1\n"
+		  "Hosts:         1 (1 up)\n"
+		  "Drives:        1 (1 up)\n"
+		  "Redundancy:    healthy, 1 failure domain\n"
+		  "File systems:  1\n"
+		  "\n"
+		  "HOSTS\n"
+		  "HOSTNAME  ID  STATE  DRIVES  LOCAL\n"
+		  "n          0  up          1  yes\n");
+}
+
+TEST(Cluster, HostListTextAndJson)
+{
+	FakeControl f;
+	f.mgmt_reply = R"J({"status":"ok","result":[{"hostname":"node1.lab","id":0,"state":"up","drives":2,"drives_up":2,"local":true}]})J";
+	Result r = run_weft(f, {"cluster", "host", "list"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_EQ(r.out,
+		  "HOSTNAME   ID  STATE  DRIVES  LOCAL\n"
+		  "node1.lab   0  up          2  yes\n");
+	r = run_weft(f, {"cluster", "host", "list", "--json"});
+	EXPECT_EQ(r.out, result_of(f.mgmt_reply.c_str()));
+	f.mgmt_reply = R"({"status":"ok","result":[]})";
+	EXPECT_EQ(run_weft(f, {"cluster", "host", "list"}).out, "no hosts\n");
+}
+
+TEST(Cluster, ClusterRefusalsAreOneLine)
+{
+	const std::vector<std::pair<std::vector<std::string>, std::string>> cases = {
+		{{"cluster", "create", "two"},
+		 R"J({"status":"error","errno":17,"message":"this node is already in cluster 'prod' (u): rename it with 'weft cluster update --name'"})J"},
+		{{"cluster", "host", "add", "node2"},
+		 R"J({"status":"error","errno":95,"message":"single-node cluster: adding hosts needs multi-node support, not available yet"})J"},
+		{{"cluster", "host", "remove", "node1"},
+		 R"J({"status":"error","errno":16,"message":"host 'node1' is this host: a node cannot remove the host it runs on"})J"},
+		{{"cluster", "update", "--name", "x"},
+		 R"J({"status":"error","errno":2,"message":"this node's cluster has no name yet: create it with 'weft cluster create NAME'"})J"},
+	};
+	for (const auto &[args, reply] : cases) {
+		FakeControl f;
+		f.mgmt_reply = reply;
+		Result r = run_weft(f, args);
+		EXPECT_EQ(r.status, 1);
+		EXPECT_EQ(r.out, "");
+		EXPECT_EQ(r.err, "weft: " + nlohmann::json::parse(reply)["message"].get<std::string>() + "\n");
+	}
+}
+
+TEST(Cluster, StatusShowsTheClusterName)
+{
+	FakeControl f;
+	f.mgmt_reply = R"J({"status":"ok","result":{"daemon":{"name":"n1","version":"0.1.0","data_dir":"/d","pid":7,"queues":2,"queue_depth":8},
+		"cluster":{"mode":"single-node","name":"prod","hosts":1},"filesystems":[],"drives":[],"redundancy":{"state":"healthy"}}})J";
+	Result r = run_weft(f, {"status"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.out.find("Cluster:     prod (single-node, 1 host)\n"), std::string::npos) << r.out;
+}

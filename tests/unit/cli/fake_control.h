@@ -17,11 +17,19 @@ class FakeControl : public Control {
 public:
 	ModuleVersion module{"0.1.0", 1};
 	std::vector<ChannelInfo> channel_list;
+	// when not empty: successive channels() calls return these in turn
+	// (the last repeats) instead of channel_list
+	std::vector<std::vector<ChannelInfo>> channel_snapshots;
+	size_t channel_calls = 0;
 	std::vector<MountInfo> mount_list;
 	// successive op_stats() calls return these in turn (the last repeats)
 	std::vector<std::vector<OpStats>> stats_snapshots;
 	size_t stats_calls = 0;
 	std::string mgmt_reply = R"({"status":"ok","result":{}})";
+	// when not empty: successive mgmt() calls answer these in turn (the
+	// last repeats) instead of mgmt_reply
+	std::vector<std::string> mgmt_replies;
+	size_t mgmt_calls = 0;
 	// thrown by the named call ("version", "channels", "mounts", "set", "mgmt")
 	std::string fail_call;
 	std::optional<KernelError> fail;
@@ -42,6 +50,8 @@ public:
 	std::vector<ChannelInfo> channels() override
 	{
 		maybe_fail("channels");
+		if (!channel_snapshots.empty())
+			return channel_snapshots[std::min(channel_calls++, channel_snapshots.size() - 1)];
 		return channel_list;
 	}
 	std::vector<MountInfo> mounts() override
@@ -76,6 +86,8 @@ public:
 		maybe_fail("mgmt");
 		requests.push_back(request);
 		request_channels.push_back(channel);
+		if (!mgmt_replies.empty())
+			return mgmt_replies[std::min(mgmt_calls++, mgmt_replies.size() - 1)];
 		return mgmt_reply;
 	}
 
@@ -115,7 +127,8 @@ struct Result {
 };
 
 // Runs `weft args...` against fake (or, with no_module, with weft.ko absent).
-inline Result run_weft(FakeControl &fake, std::vector<std::string> args, bool no_module = false)
+inline Result run_weft(FakeControl &fake, std::vector<std::string> args, bool no_module = false,
+		       const LocalEnv &env = LocalEnv{})
 {
 	args.insert(args.begin(), "weft");
 	std::vector<const char *> argv;
@@ -131,7 +144,7 @@ inline Result run_weft(FakeControl &fake, std::vector<std::string> args, bool no
 				throw NoModuleError();
 			return std::make_unique<ControlRef>(fake);
 		},
-		out, err);
+		out, err, env);
 	return {status, out.str(), err.str(), opened};
 }
 

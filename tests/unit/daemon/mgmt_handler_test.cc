@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cluster_state.h"
+#include "log.h"
 #include "daemon_harness.h"
 #include "storage/drive.h"
 #include "unique_fd.h"
@@ -147,6 +148,19 @@ public:
 
 constexpr uint64_t kMiB = 1ull << 20;
 
+// Records remove_filesystem (fs delete) and answers it with `answer`.
+struct RecordingStore : MemoryMetadataStore {
+	Status remove_filesystem(std::string_view fs_name) override
+	{
+		removed.emplace_back(fs_name);
+		if (answer == 0)
+			return {};
+		return make_error(answer, "refused by the test");
+	}
+	std::vector<std::string> removed;
+	int answer = EOPNOTSUPP;	// the interface's default
+};
+
 struct Node {
 	explicit Node(const std::string &dir, uint64_t default_drive = 64 * kMiB)
 	{
@@ -188,7 +202,7 @@ struct Node {
 		return {r["errno"].get<int>(), m};
 	}
 
-	MemoryMetadataStore store;
+	RecordingStore store;
 	std::unique_ptr<ClusterState> cluster;
 	std::unique_ptr<MgmtHandler> mgmt;
 };
@@ -508,7 +522,9 @@ TEST(MgmtCluster, WithoutAnEngineClusterCommandsAreRefused)
 	MemoryMetadataStore store;
 	MgmtHandler m(store, DaemonInfo{"n", "/tmp", {}});
 	for (const char *c : {"drive add", "drive list", "drive remove", "drive scan", "fs create",
-			      "fs list", "fs update", "fs delete", "scrub"}) {
+			      "fs list", "fs update", "fs delete", "scrub", "cluster create",
+			      "cluster status", "cluster update", "cluster host list",
+			      "cluster host add", "cluster host remove"}) {
 		json r = m.execute(json{{"command", c}, {"args", json::object()}}.dump());
 		EXPECT_EQ(r["status"], "error") << c;
 		EXPECT_EQ(r["errno"], ENODEV) << c;
@@ -543,6 +559,242 @@ TEST(MgmtCluster, CorruptCatalogIsOneLine)
 	ASSERT_FALSE(c.ok());
 	EXPECT_EQ(c.error().code, EUCLEAN);
 	EXPECT_EQ(c.error().message.find('\n'), std::string::npos);
+}
+
+TEST(MgmtCluster, FsDeleteRemovesTheNamespace)
+{
+	Dir d;
+	Node n(d.path);
+	n.ok("fs create", {{"name", "a"}, {"capacity_bytes", kMiB}});
+	n.ok("fs create", {{"name", "b"}, {"capacity_bytes", kMiB}});
+	n.ok("fs create", {{"name", "c"}, {"capacity_bytes", kMiB}});
+	n.store.answer = EOPNOTSUPP;	// a store without the call: the catalog alone
+	n.ok("fs delete", {{"name", "a"}});
+	n.store.answer = 0;
+	n.ok("fs delete", {{"name", "b"}});
+	EXPECT_EQ(n.store.removed, (std::vector<std::string>{"a", "b"}));
+	EXPECT_FALSE(n.cluster->has_fs("b"));
+	// a real failure keeps the file system in the catalog
+	n.store.answer = EIO;
+	auto [e, m] = n.err("fs delete", {{"name", "c"}});
+	EXPECT_EQ(e, EIO);
+	EXPECT_NE(m.find("'c'"), std::string::npos) << m;
+	EXPECT_TRUE(n.cluster->has_fs("c"));
+	// refused by the catalog: the store is not asked
+	n.store.removed.clear();
+	EXPECT_EQ(n.err("fs delete", {{"name", "default"}}).first, EPERM);
+	EXPECT_EQ(n.err("fs delete", {{"name", "zz"}}).first, ENOENT);
+	EXPECT_TRUE(n.store.removed.empty());
+}
+
+std::string this_hostname()
+{
+	char buf[256] = {};
+	EXPECT_EQ(::gethostname(buf, sizeof buf - 1), 0);
+	return buf;
+}
+
+TEST(MgmtCluster, FreshNodeIsAnUnnamedSingleNodeCluster)
+{
+	Dir d;
+	Node n(d.path);
+	json c = n.ok("cluster status");
+	EXPECT_TRUE(c["name"].is_null());
+	EXPECT_EQ(c["id"], n.cluster->cluster_id());
+	EXPECT_EQ(c["mode"], "single-node");
+	EXPECT_TRUE(c["epoch"].is_number_unsigned());
+	ASSERT_EQ(c["hosts"].size(), 1u);
+	EXPECT_EQ(c["hosts"][0]["hostname"], this_hostname());
+	EXPECT_EQ(c["hosts"][0]["state"], "up");
+	EXPECT_EQ(c["hosts"][0]["local"], true);
+	EXPECT_EQ(c["drives"]["total"], 1);	// the default drive
+	EXPECT_EQ(c["drives"]["up"], 1);
+	EXPECT_EQ(c["capacity"]["raw_bytes"], 63 * kMiB);
+	EXPECT_EQ(c["failure_domains"], 1);
+	EXPECT_EQ(c["filesystems"], 1);
+	EXPECT_EQ(c["redundancy"]["state"], "healthy");
+	EXPECT_TRUE(n.ok("status")["cluster"]["name"].is_null());
+	auto [e, m] = n.err("cluster update", {{"name", "x"}});
+	EXPECT_EQ(e, ENOENT);
+	EXPECT_NE(m.find("weft cluster create"), std::string::npos) << m;
+}
+
+TEST(MgmtCluster, CreateNamesTheClusterOnceAndUpdateRenames)
+{
+	Dir d;
+	std::string a = d.file("a.img", 33 * kMiB), b = d.file("b.img", 33 * kMiB);
+	std::string id;
+	{
+		Node n(d.path);
+		id = n.cluster->cluster_id();
+		json c = n.ok("cluster create", {{"name", "prod-1"}, {"hosts", {this_hostname()}}});
+		EXPECT_EQ(c["name"], "prod-1");
+		EXPECT_EQ(c["id"], id);	// the node's cluster keeps its id
+		auto [e, m] = n.err("cluster create", {{"name", "other"}});
+		EXPECT_EQ(e, EEXIST);
+		EXPECT_EQ(m, "this node is already in cluster 'prod-1' (" + id +
+				     "): rename it with 'weft cluster update --name'");
+		n.ok("drive add", {{"paths", {a, b}}});
+		c = n.ok("cluster update", {{"name", "prod.2"}});
+		EXPECT_EQ(c["name"], "prod.2");
+		EXPECT_EQ(c["drives"]["total"], 2);
+		EXPECT_EQ(c["hosts"][0]["drives"], 2);
+		EXPECT_EQ(c["failure_domains"], 2);
+		EXPECT_EQ(n.ok("status")["cluster"]["name"], "prod.2");
+	}
+	// persisted in cluster.json with the id
+	json file = json::parse(std::ifstream(d.path + "/data/cluster.json"));
+	EXPECT_EQ(file["cluster_name"], "prod.2");
+	EXPECT_EQ(file["cluster_uuid"], id);
+	Node n(d.path);
+	json c = n.ok("cluster status");
+	EXPECT_EQ(c["name"], "prod.2");
+	EXPECT_EQ(c["id"], id);
+	EXPECT_EQ(c["hosts"][0]["drives_up"], 2);
+}
+
+TEST(MgmtCluster, ClusterArgumentsAreChecked)
+{
+	Dir d;
+	Node n(d.path);
+	std::vector<std::pair<std::string, json>> bad = {
+		{"cluster create", json::object()},
+		{"cluster create", {{"name", 7}}},
+		{"cluster create", {{"name", ""}}},
+		{"cluster create", {{"name", "has space"}}},
+		{"cluster create", {{"name", "a/b"}}},
+		{"cluster create", {{"name", std::string(64, 'x')}}},
+		{"cluster create", {{"name", "x"}, {"hosts", "me"}}},
+		{"cluster create", {{"name", "x"}, {"hosts", {1}}}},
+		{"cluster create", {{"name", "x"}, {"bogus", 1}}},
+		{"cluster status", {{"x", 1}}},
+		{"cluster update", json::object()},
+		{"cluster update", {{"name", false}}},
+		{"cluster host list", {{"x", 1}}},
+		{"cluster host add", json::object()},
+		{"cluster host add", {{"host", ""}}},
+		{"cluster host remove", {{"host", 3}}},
+	};
+	for (const auto &[cmd, args] : bad)
+		EXPECT_EQ(n.err(cmd, args).first, EINVAL) << cmd << " " << args.dump();
+	EXPECT_TRUE(n.ok("cluster status")["name"].is_null());	// nothing changed
+}
+
+TEST(MgmtCluster, HostsOfASingleNodeCluster)
+{
+	Dir d;
+	Node n(d.path);
+	json hosts = n.ok("cluster host list");
+	ASSERT_EQ(hosts.size(), 1u);
+	EXPECT_EQ(hosts[0], (json{{"hostname", this_hostname()}, {"id", 0}, {"state", "up"},
+				  {"drives", 1}, {"drives_up", 1}, {"local", true}}));
+
+	const std::string single_add =
+		"single-node cluster: adding hosts needs multi-node support, not available yet";
+	auto [e1, m1] = n.err("cluster host add", {{"host", "node2.example"}});
+	EXPECT_EQ(e1, EOPNOTSUPP);
+	EXPECT_EQ(m1, single_add);
+	auto [e2, m2] = n.err("cluster host remove", {{"host", "node2.example"}});
+	EXPECT_EQ(e2, EOPNOTSUPP);
+	EXPECT_EQ(m2, "single-node cluster: removing hosts needs multi-node support, not "
+		      "available yet");
+	for (const std::string &h : {this_hostname(), std::string("localhost"), std::string("0")}) {
+		EXPECT_EQ(n.err("cluster host remove", {{"host", h}}).first, EBUSY) << h;
+		EXPECT_EQ(n.err("cluster host add", {{"host", h}}).first, EEXIST) << h;
+	}
+	auto [e3, m3] = n.err("cluster create", {{"name", "c"}, {"hosts", {"localhost", "node2"}}});
+	EXPECT_EQ(e3, EOPNOTSUPP);
+	EXPECT_EQ(m3, single_add + " ('node2' is not this host)");
+	EXPECT_TRUE(n.ok("cluster status")["name"].is_null());
+}
+
+// weftd's own per-opcode counters ("stats"), measured around the handlers.
+TEST(Mgmt, StatsCountWhatTheDispatcherRouted)
+{
+	MemoryMetadataStore store;
+	MgmtHandler m(store, DaemonInfo{"n", "/tmp", {}});
+	Dispatcher disp;
+	m.register_with(disp);
+	disp.add(WEFT_OP_READ, [](const Request &r) -> Reply {
+		return static_cast<uint32_t>(std::min<size_t>(r.out.size(), 100));
+	});
+	disp.add(WEFT_OP_WRITE, [](const Request &) -> Reply { return 0u; });
+	disp.add(WEFT_OP_GETATTR, [](const Request &) -> Reply { return make_error(ENOENT); });
+	std::vector<std::byte> slot(4096);
+	weft_sqe sqe{};
+	sqe.opcode = WEFT_OP_READ;
+	sqe.out_max = 4096;
+	for (int i = 0; i < 3; i++)
+		EXPECT_EQ(disp.dispatch(sqe, slot).out_len, 100u);
+	sqe.opcode = WEFT_OP_WRITE;
+	sqe.in_len = 1000;
+	sqe.out_max = 0;
+	disp.dispatch(sqe, slot);
+	disp.dispatch(sqe, slot);
+	sqe.opcode = WEFT_OP_GETATTR;
+	sqe.in_len = 0;
+	EXPECT_EQ(disp.dispatch(sqe, slot).result, -ENOENT);
+	sqe.opcode = WEFT_OP_LOOKUP;	// no handler: not measured
+	EXPECT_EQ(disp.dispatch(sqe, slot).result, -ENOSYS);
+
+	json r = m.execute(R"({"command":"stats","args":{}})");
+	ASSERT_EQ(r["status"], "ok") << r.dump();
+	const json &res = r["result"];
+	EXPECT_GT(res["since_ns"].get<uint64_t>(), 0u);
+	ASSERT_EQ(res["ops"].size(), 3u) << res.dump();	// in opcode order
+	std::map<uint32_t, json> by_op;
+	for (const json &o : res["ops"])
+		by_op[o["opcode"].get<uint32_t>()] = o;
+	const json &rd = by_op.at(WEFT_OP_READ);
+	EXPECT_EQ(rd["count"], 3);
+	EXPECT_EQ(rd["errors"], 0);
+	EXPECT_EQ(rd["bytes"], 300);
+	ASSERT_EQ(rd["hist"].size(), size_t{WEFT_STATS_BUCKETS});
+	uint64_t in_hist = 0;
+	for (const json &b : rd["hist"])
+		in_hist += b.get<uint64_t>();
+	EXPECT_EQ(in_hist, 3u);
+	EXPECT_GE(rd["total_ns"].get<uint64_t>(), 3u);
+	const json &wr = by_op.at(WEFT_OP_WRITE);
+	EXPECT_EQ(wr["count"], 2);
+	EXPECT_EQ(wr["bytes"], 2000);
+	const json &ga = by_op.at(WEFT_OP_GETATTR);
+	EXPECT_EQ(ga["count"], 1);
+	EXPECT_EQ(ga["errors"], 1);
+	EXPECT_EQ(ga["bytes"], 0);
+	EXPECT_EQ(by_op.count(WEFT_OP_LOOKUP), 0u);	// never reached a handler
+
+	EXPECT_EQ(m.execute(R"({"command":"stats","args":{"x":1}})")["errno"], EINVAL);
+	MgmtHandler lone(store, DaemonInfo{"n", "/tmp", {}});
+	EXPECT_EQ(lone.execute(R"({"command":"stats"})")["errno"], ENODEV);
+}
+
+// daemon/log.cc (kept here with the other control-plane tests): syslog
+// priorities when stderr is the journal, the usual prefixes otherwise.
+TEST(Log, JournalPrioritiesOrPlainPrefixes)
+{
+	using log::Level;
+	EXPECT_EQ(log::format_line(Level::kError, "disk gone", true), "<3>error: disk gone");
+	EXPECT_EQ(log::format_line(Level::kWarn, "slow", true), "<4>warning: slow");
+	EXPECT_EQ(log::format_line(Level::kInfo, "attached as n1", true), "<6>attached as n1");
+	EXPECT_EQ(log::format_line(Level::kDebug, "op 3", true), "<7>op 3");
+	EXPECT_EQ(log::format_line(Level::kError, "disk gone", false), "weftd: error: disk gone");
+	EXPECT_EQ(log::format_line(Level::kInfo, "attached as n1", false), "weftd: attached as n1");
+	EXPECT_TRUE(log::journal_stream_matches("8:1234", 8, 1234));
+	EXPECT_FALSE(log::journal_stream_matches("8:1234", 8, 1235));	// stderr redirected elsewhere
+	EXPECT_FALSE(log::journal_stream_matches("8:1234x", 8, 1234));
+	EXPECT_FALSE(log::journal_stream_matches("", 8, 1234));
+	EXPECT_FALSE(log::journal_stream_matches(nullptr, 8, 1234));
+}
+
+TEST(Mgmt, StatsBuckets)
+{
+	EXPECT_EQ(DispatchStats::bucket(0), 0u);
+	EXPECT_EQ(DispatchStats::bucket(1), 0u);
+	EXPECT_EQ(DispatchStats::bucket(2), 1u);
+	EXPECT_EQ(DispatchStats::bucket(3), 1u);
+	EXPECT_EQ(DispatchStats::bucket(1024), 10u);
+	EXPECT_EQ(DispatchStats::bucket(~0ull), WEFT_STATS_BUCKETS - 1u);
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
-// The issue-4 opcodes (namespace, SETATTR, OPEN/RELEASE, READ/WRITE, FSYNC)
+// The issue-4 opcodes (namespace, SETATTR, OPEN/RELEASE, READ/WRITE, FSYNC,
+// xattrs, FALLOCATE, LSEEK)
 // through Dispatcher::dispatch exactly as a queue worker calls it: one SQE
 // and its slot buffer in, one CQE out.  Payloads are built as kmod builds them.
 #include <gtest/gtest.h>
@@ -339,7 +340,7 @@ TEST_F(Posix, RenameNoReplaceAndExchange)
 	EXPECT_EQ(attr(e).nlink, 3u);
 	EXPECT_EQ(rename(kRoot, "g", kRoot, "d", WEFT_RENAME_EXCHANGE | WEFT_RENAME_NOREPLACE),
 		  -EINVAL);
-	EXPECT_EQ(rename(kRoot, "g", kRoot, "d", 4), -EINVAL);
+	EXPECT_EQ(rename(kRoot, "g", kRoot, "d", 8), -EINVAL);
 }
 
 TEST_F(Posix, SetattrChangesOnlyWhatIsNamed)
@@ -509,6 +510,173 @@ TEST_F(Posix, CreateFlagsAreChecked)
 	std::vector<std::byte> v4;
 	append(v4, in);
 	EXPECT_EQ(call(WEFT_OP_CREATE, f, v4).result, -ENOTDIR);
+}
+
+// ---------------------------------------------------------------- xattrs
+
+class PosixXattr : public Posix {
+protected:
+	int32_t set(uint64_t ino, std::string_view name, std::string_view value,
+		    uint32_t flags = 0)
+	{
+		weft_setxattr_in in{static_cast<uint32_t>(name.size()),
+				    static_cast<uint32_t>(value.size()), flags, 0};
+		std::vector<std::byte> v;
+		append(v, in);
+		append(v, name);
+		append(v, value);
+		return call(WEFT_OP_SETXATTR, ino, v).result;
+	}
+	Out get(uint64_t ino, std::string_view name, uint32_t size)
+	{
+		weft_sqe sqe{};
+		sqe.u.rw.size = size;
+		std::vector<std::byte> v;
+		append(v, name);
+		return call(WEFT_OP_GETXATTR, ino, v, size ? size : sizeof(weft_xattr_out), sqe);
+	}
+};
+
+TEST_F(PosixXattr, SetGetProbeAndErange)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	EXPECT_EQ(get(f, "user.a", 100).result, -ENODATA);
+	ASSERT_EQ(set(f, "user.a", "value"), 0);
+	Out probe = get(f, "user.a", 0);
+	ASSERT_EQ(probe.result, 0);
+	EXPECT_EQ(probe.as<weft_xattr_out>().size, 5u);
+	EXPECT_EQ(get(f, "user.a", 4).result, -ERANGE);
+	Out v = get(f, "user.a", 5);
+	ASSERT_EQ(v.result, 0);
+	EXPECT_EQ(v.str(), "value");
+	EXPECT_EQ(set(f, "user.a", "x", WEFT_XATTR_CREATE), -EEXIST);
+	EXPECT_EQ(set(f, "user.b", "x", WEFT_XATTR_REPLACE), -ENODATA);
+	EXPECT_EQ(set(f, "user.a", "x", WEFT_XATTR_CREATE | WEFT_XATTR_REPLACE), -EINVAL);
+	EXPECT_EQ(set(f, "user.a", "x", 8), -EINVAL);
+	EXPECT_EQ(set(f, "", "x"), -ERANGE);
+	EXPECT_EQ(set(f, std::string(256, 'n'), "x"), -ERANGE);
+	EXPECT_EQ(set(f, std::string_view("user.\0x", 7), "x"), -EINVAL);
+	std::vector<std::byte> v2;
+	append(v2, std::string_view("user.rm"));
+	EXPECT_EQ(call(WEFT_OP_REMOVEXATTR, f, v2).result, -ENODATA);
+	ASSERT_EQ(set(f, "user.rm", ""), 0);
+	EXPECT_EQ(call(WEFT_OP_REMOVEXATTR, f, v2).result, 0);
+}
+
+TEST_F(PosixXattr, SetxattrSizesAreChecked)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	// size says more than the input holds, or less
+	weft_setxattr_in in{6, 10, 0, 0};
+	std::vector<std::byte> v;
+	append(v, in);
+	append(v, std::string_view("user.a"));
+	append(v, std::string_view("short"));
+	EXPECT_EQ(call(WEFT_OP_SETXATTR, f, v).result, -EINVAL);
+	in = {6, 2, 0, 0};
+	v.clear();
+	append(v, in);
+	append(v, std::string_view("user.a"));
+	append(v, std::string_view("toolong"));
+	EXPECT_EQ(call(WEFT_OP_SETXATTR, f, v).result, -EINVAL);
+	// namelen past the input
+	in = {200, 0, 0, 0};
+	v.clear();
+	append(v, in);
+	append(v, std::string_view("user.a"));
+	EXPECT_EQ(call(WEFT_OP_SETXATTR, f, v).result, -EINVAL);
+	// nonzero padding
+	in = {6, 0, 0, 1};
+	v.clear();
+	append(v, in);
+	append(v, std::string_view("user.a"));
+	EXPECT_EQ(call(WEFT_OP_SETXATTR, f, v).result, -EINVAL);
+	// the value size limit
+	in = {6, WEFT_XATTR_SIZE_MAX + 1, 0, 0};
+	v.clear();
+	append(v, in);
+	append(v, std::string_view("user.a"));
+	EXPECT_EQ(call(WEFT_OP_SETXATTR, f, v).result, -E2BIG);
+}
+
+TEST_F(PosixXattr, ListIsNulTerminatedNamesAndRangeChecked)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	Out empty = call(WEFT_OP_LISTXATTR, f, {});
+	ASSERT_EQ(empty.result, 0);
+	EXPECT_EQ(empty.data.size(), 0u);
+	ASSERT_EQ(set(f, "user.b", "1"), 0);
+	ASSERT_EQ(set(f, "trusted.a", "2"), 0);
+	Out o = call(WEFT_OP_LISTXATTR, f, {});
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(o.str(), std::string("trusted.a\0user.b\0", 17));
+	EXPECT_EQ(call(WEFT_OP_LISTXATTR, f, {}, 16).result, -ERANGE);
+	EXPECT_EQ(call(WEFT_OP_LISTXATTR, f, {}, 17).result, 0);
+}
+
+// ---------------------------------------------------------------- fallocate, lseek
+
+TEST_F(Posix, FallocateRepliesWithTheNewAttributes)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	ASSERT_EQ(write(f, 0, std::string(100, 'a')).result, 0);
+	auto fa = [&](uint32_t mode, uint64_t off, uint64_t len, uint32_t pad = 0) {
+		weft_fallocate_in in{off, len, mode, pad};
+		std::vector<std::byte> v;
+		append(v, in);
+		return call(WEFT_OP_FALLOCATE, f, v, sizeof(weft_attr_out));
+	};
+	Out o = fa(0, 0, 1000);
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(o.as<weft_attr_out>().attr.size, 1000u);
+	o = fa(WEFT_FALLOC_PUNCH_HOLE | WEFT_FALLOC_KEEP_SIZE, 10, 20);
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(o.as<weft_attr_out>().attr.size, 1000u);
+	EXPECT_EQ(read(f, 0, 40).str(),
+		  std::string(10, 'a') + std::string(20, '\0') + std::string(10, 'a'));
+	EXPECT_EQ(fa(0x08, 0, 10).result, -EOPNOTSUPP);
+	EXPECT_EQ(fa(WEFT_FALLOC_PUNCH_HOLE, 0, 10).result, -EOPNOTSUPP);
+	EXPECT_EQ(fa(0, 0, 0).result, -EINVAL);
+	EXPECT_EQ(fa(0, 0, 10, 1).result, -EINVAL);
+	EXPECT_EQ(fa(0, 0, 10).result, 0);
+}
+
+TEST_F(Posix, LseekDataAndHole)
+{
+	const uint64_t f = mkfile(kRoot, "f");
+	constexpr uint64_t B = MemoryMetadataStore::kDataBlock;
+	ASSERT_EQ(write(f, 4 * B, "data").result, 0);
+	auto seek = [&](uint64_t off, uint32_t whence) {
+		weft_sqe sqe{};
+		sqe.u.rw.offset = off;
+		sqe.u.rw.flags = whence;
+		return call(WEFT_OP_LSEEK, f, {}, sizeof(weft_lseek_out), sqe);
+	};
+	Out o = seek(0, WEFT_SEEK_DATA);
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(o.as<weft_lseek_out>().offset, 4 * B);
+	o = seek(0, WEFT_SEEK_HOLE);
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(o.as<weft_lseek_out>().offset, 0u);
+	o = seek(4 * B, WEFT_SEEK_HOLE);
+	ASSERT_EQ(o.result, 0);
+	EXPECT_EQ(o.as<weft_lseek_out>().offset, 4 * B + 4);
+	EXPECT_EQ(seek(4 * B + 4, WEFT_SEEK_DATA).result, -ENXIO);
+	EXPECT_EQ(seek(0, 0).result, -EINVAL);
+	EXPECT_EQ(seek(0, 2).result, -EINVAL);
+}
+
+TEST_F(Posix, RenameWhiteoutLeavesACharDevice)
+{
+	const uint64_t f = mkfile(kRoot, "a");
+	ASSERT_EQ(rename(kRoot, "a", kRoot, "b", WEFT_RENAME_WHITEOUT), 0);
+	EXPECT_EQ(lookup(kRoot, "b").as<weft_entry_out>().nodeid, f);
+	auto w = lookup(kRoot, "a").as<weft_entry_out>();
+	EXPECT_EQ(w.attr.mode, uint32_t(S_IFCHR));
+	EXPECT_EQ(w.attr.rdev, 0u);
+	EXPECT_EQ(rename(kRoot, "b", kRoot, "a", WEFT_RENAME_WHITEOUT | WEFT_RENAME_EXCHANGE),
+		  -EINVAL);
+	EXPECT_EQ(rename(kRoot, "b", kRoot, "c", 8), -EINVAL);
 }
 
 }  // namespace

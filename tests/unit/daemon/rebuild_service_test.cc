@@ -105,6 +105,24 @@ TEST_F(RebuildServiceTest, WaitsForADriveInsteadOfRetryingInALoop)
 	EXPECT_EQ(store->redundancy()->healthy, 6u);
 }
 
+// A throttled rebuild does not hold up the service's destruction (weftd's
+// SIGTERM): it stops between chunks.
+TEST_F(RebuildServiceTest, StopsARunningThrottledRebuild)
+{
+	auto store = make(3);
+	ASSERT_NE(store, nullptr);
+	auto data = pattern(kChunkBytes, 10);
+	for (uint64_t c = 0; c < 40; c++)
+		ASSERT_TRUE(store->write(c, 0, data).ok());
+	auto service = std::make_unique<RebuildService>(
+		*store, RebuildOptions{kChunkBytes, std::chrono::milliseconds(10)});  // a chunk a second
+	ASSERT_TRUE(store->fail_drive(1).ok());
+	ASSERT_TRUE(eventually([&] { return store->rebuild_progress().chunks_done.load() >= 1; }));
+	service.reset();  // must return long before the ~25 s the rebuild needs
+	EXPECT_LT(store->rebuild_progress().chunks_done.load(), store->rebuild_progress().chunks_total.load());
+	EXPECT_TRUE(store->check().ok());
+}
+
 // Nothing degraded: the service never starts a rebuild.
 TEST_F(RebuildServiceTest, IdleWhileHealthy)
 {

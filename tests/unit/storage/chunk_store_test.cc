@@ -82,6 +82,60 @@ protected:
 	Uuid cluster_ = Uuid::generate();
 };
 
+TEST_F(ChunkStoreTest, ReplicasPerChunkFromTheCaller)
+{
+	// The store's default is 1; a caller (a file system with replication
+	// 2 or 3) asks for more per chunk.
+	auto s = make(1, 3);
+	auto data = pattern(kChunkBytes, 3);
+	ASSERT_TRUE(s->write(1, 0, data).ok());
+	ASSERT_TRUE(s->write(2, 0, data, 2).ok());
+	ASSERT_TRUE(s->write(3, 0, data, 3).ok());
+	EXPECT_EQ(record(*s, 1).replicas.size(), 1u);
+	EXPECT_EQ(record(*s, 2).replicas.size(), 2u);
+	EXPECT_EQ(record(*s, 3).replicas.size(), 3u);
+	// Once it exists, the chunk keeps its replicas whatever a later write asks.
+	ASSERT_TRUE(s->write(2, 0, data, 1).ok());
+	EXPECT_EQ(record(*s, 2).replicas.size(), 2u);
+	EXPECT_EQ(s->write(4, 0, data, 4).error().code, EINVAL);  // more than the drives
+	auto red = s->redundancy();
+	ASSERT_TRUE(red.ok());
+	EXPECT_EQ(red->healthy, 3u);
+	EXPECT_EQ(red->degraded, 0u);
+	ASSERT_TRUE(s->check().ok());
+}
+
+TEST_F(ChunkStoreTest, AllocateDiscardAndListChunkIds)
+{
+	auto s = make(1, 1);
+	const uint64_t free0 = s->free_blocks(1);
+	ASSERT_TRUE(s->allocate(10, 1).ok());
+	EXPECT_EQ(s->free_blocks(1), free0 - kChunkBlocks);
+	ASSERT_TRUE(s->allocate(10, 1).ok());  // idempotent
+	EXPECT_EQ(s->free_blocks(1), free0 - kChunkBlocks);
+	std::vector<std::byte> out(kChunkBytes);
+	ASSERT_TRUE(s->read(10, 0, out).ok());
+	EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](std::byte b) { return b == std::byte{0}; }));
+
+	auto data = pattern(kChunkBytes, 4);
+	ASSERT_TRUE(s->write(11, 0, data).ok());
+	ASSERT_TRUE(s->discard(11, 4, kChunkBlocks - 4).ok());
+	ASSERT_TRUE(s->read(11, 0, out).ok());
+	EXPECT_EQ(0, std::memcmp(out.data(), data.data(), 4 * 4096));
+	EXPECT_TRUE(std::all_of(out.begin() + 4 * 4096, out.end(), [](std::byte b) { return b == std::byte{0}; }));
+	EXPECT_EQ(s->discard(12, 0, 1).error().code, ENOENT);
+	EXPECT_EQ(s->discard(11, 0, kChunkBlocks + 1).error().code, EINVAL);
+
+	ASSERT_TRUE(s->write(30, 0, data).ok());
+	auto ids = s->chunk_ids(10, 30);
+	ASSERT_TRUE(ids.ok());
+	EXPECT_EQ(*ids, (std::vector<uint64_t>{10, 11}));
+	ids = s->chunk_ids(0, UINT64_MAX);
+	ASSERT_TRUE(ids.ok());
+	EXPECT_EQ(*ids, (std::vector<uint64_t>{10, 11, 30}));
+	ASSERT_TRUE(s->check().ok());
+}
+
 TEST_F(ChunkStoreTest, WriteThenReadBackWholeAndPartial)
 {
 	auto s = make(2, 3);
