@@ -5,6 +5,8 @@
 #define WEFT_DAEMON_NAMESPACE_FORMAT_H
 
 #include <rocksdb/db.h>
+
+#include "storage/rocks_writer.h"
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
 #include <sys/stat.h>
@@ -190,7 +192,7 @@ inline Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string &dir, bool
 	rocksdb::Options o;
 	o.create_if_missing = !read_only;
 	o.max_open_files = 256;
-	o.keep_log_file_num = 4;
+	o.info_log = storage::discarding_rocks_logger();  // rocks_writer.h: why
 	rocksdb::DB *raw = nullptr;
 	rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
 				      : rocksdb::DB::Open(o, dir, &raw);

@@ -117,7 +117,7 @@ private:
 
 RocksMetadataStore::RocksMetadataStore(Token, RocksStoreOptions options,
 				       std::unique_ptr<rocksdb::DB> db)
-	: options_(std::move(options)), db_(std::move(db)), data_(*options_.chunks)
+	: options_(std::move(options)), db_(std::move(db)), writer_(*db_), data_(*options_.chunks)
 {
 }
 
@@ -150,9 +150,7 @@ Status RocksMetadataStore::load()
 	if (s.IsNotFound()) {
 		rocksdb::WriteOptions wo;
 		wo.sync = true;
-		s = db_->Put(wo, kFormatKey, "1");
-		if (!s.ok())
-			return db_error(s, "namespace format");
+		WEFT_RETURN_IF_ERROR(writer_.put(wo, kFormatKey, "1", "namespace format"));
 	} else if (!s.ok()) {
 		return db_error(s, "namespace format");
 	} else if (v != "1") {
@@ -245,9 +243,7 @@ Status RocksMetadataStore::commit(Txn &txn)
 			txn.wb.Put(key(kInodeKey, ino), encode_inode(slot.node));
 	// Unsynced: in the WAL (page cache) before this returns, so a killed
 	// weftd loses nothing; sync() makes it durable against power loss.
-	rocksdb::Status s = db_->Write(rocksdb::WriteOptions(), &txn.wb);
-	if (!s.ok())
-		return db_error(s, "namespace commit");
+	WEFT_RETURN_IF_ERROR(writer_.write(rocksdb::WriteOptions(), txn.wb, "namespace commit"));
 	for (auto &[ino, slot] : txn.slots_) {
 		if (slot.existed) {
 			Usage &u = usage_[slot.old_fs];
@@ -285,9 +281,7 @@ Result<uint64_t> RocksMetadataStore::next_ino_locked()
 		// replays in order, so no inode can outlive the counter's bump.
 		std::string v;
 		append_le<uint64_t>(v, limit);
-		rocksdb::Status s = db_->Put(rocksdb::WriteOptions(), kCounterKey, v);
-		if (!s.ok())
-			return db_error(s, "inode counter");
+		WEFT_RETURN_IF_ERROR(writer_.put(rocksdb::WriteOptions(), kCounterKey, v, "inode counter"));
 		ino_limit_ = limit;
 	}
 	return uint64_t{options_.shard} << kShardShift | next_ino_++;
@@ -986,10 +980,7 @@ Status RocksMetadataStore::sync(uint64_t ino, bool)
 	// trips an assertion (sync_without_flush_called_).
 	rocksdb::WriteOptions synced;
 	synced.sync = true;
-	rocksdb::Status s = db_->Put(synced, kSyncMarkerKey, rocksdb::Slice());
-	if (!s.ok())
-		return db_error(s, "sync namespace");
-	return {};
+	return writer_.put(synced, kSyncMarkerKey, rocksdb::Slice(), "sync namespace");
 }
 
 Status RocksMetadataStore::remove_filesystem(std::string_view fs_name)

@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "file_data.h"
+#include "storage/rocks_writer.h"
 #include "metadata_store.h"
 #include "storage/chunk_store.h"
 
@@ -126,6 +127,7 @@ private:
 
 	const RocksStoreOptions options_;
 	const std::unique_ptr<rocksdb::DB> db_;
+	storage::RocksWriter writer_;	// every write goes through it
 	FileData data_;
 	std::array<std::shared_mutex, 64> data_mu_;
 

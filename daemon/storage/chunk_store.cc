@@ -275,6 +275,13 @@ std::vector<DriveStatus> ChunkStore::drive_status()
 	return out;
 }
 
+// A drive file whose own file system is full (sparse drive files) says
+// ENOSPC or EDQUOT: the drive is healthy, the write simply did not fit.
+bool ChunkStore::out_of_space(const Status &s)
+{
+	return !s.ok() && (s.error().code == ENOSPC || s.error().code == EDQUOT);
+}
+
 Status ChunkStore::read_replica(const Replica &r, uint32_t first, uint32_t count, std::byte *buf)
 {
 	Drive *d = live_drive(r.drive);
@@ -296,7 +303,7 @@ Status ChunkStore::write_replica(const Replica &r, uint32_t first, uint32_t coun
 	IoOp op{IoOp::Kind::kWrite, d->block_offset(r.start_block + first),
 		const_cast<std::byte *>(buf), count * kBlock};
 	Status s = d->io().run({&op, 1}, true);
-	if (!s.ok())
+	if (!s.ok() && !out_of_space(s))
 		(void)mark_failed(r.drive);
 	return s;
 }
@@ -485,11 +492,16 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 	for (Target &t : targets)
 		t.drive->io().start(t.batch);
 	size_t written = 0;
+	bool host_full = false;
 	for (size_t i = 0; i < targets.size(); i++) {
 		Target &t = targets[i];
-		t.ok = t.drive->io().finish(t.batch).ok();
+		Status io = t.drive->io().finish(t.batch);
+		t.ok = io.ok();
 		if (!t.ok) {
-			(void)mark_failed(t.drive->id());
+			if (out_of_space(io))
+				host_full = true;
+			else
+				(void)mark_failed(t.drive->id());
 			continue;
 		}
 		if (++written == 1 && targets.size() > 1 && crash(CrashPoint::kAfterFirstData)) {
@@ -512,6 +524,9 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 		} else {
 			free_extents(allocated);
 		}
+		if (host_full)
+			return make_error(ENOSPC, "chunk " + std::to_string(chunk_id) +
+							  ": the file system under the drive file is full");
 		return make_error(EIO, "chunk " + std::to_string(chunk_id) + ": no live replica");
 	}
 	rec.generation++;

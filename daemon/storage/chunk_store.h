@@ -209,6 +209,7 @@ private:
 	// nothing).  Marks the drive failed on I/O error.
 	Status read_replica(const Replica &r, uint32_t first, uint32_t count, std::byte *buf);
 	Status write_replica(const Replica &r, uint32_t first, uint32_t count, const std::byte *buf);
+	static bool out_of_space(const Status &s);
 	// Fills out with verified contents of the range, repairing bad copies.
 	// buf: a chunk-sized I/O buffer.
 	Status read_verified(uint64_t chunk_id, const ChunkRecord &rec, uint32_t first,

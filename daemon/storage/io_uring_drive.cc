@@ -64,7 +64,15 @@ void IoUringDrive::complete(IoOp &op, int res)
 	IoBatch &batch = *op.batch;
 	bool short_transfer = op.kind != IoOp::Kind::kFlush && res >= 0 &&
 			      static_cast<uint32_t>(res) != op.len;
-	if (res < 0 || short_transfer) {
+	// A drive file whose file system is full fails a write with ENOSPC
+	// or EDQUOT, or writes short (what fit): the drive is not broken, and
+	// the space may come back.
+	bool no_space = op.kind == IoOp::Kind::kWrite &&
+			(res == -ENOSPC || res == -EDQUOT || short_transfer);
+	if (no_space) {
+		static const char *what = "write (no space left under the drive file)";
+		note_error(batch, res == -EDQUOT ? EDQUOT : ENOSPC, what);
+	} else if (res < 0 || short_transfer) {
 		// A short transfer on an O_DIRECT device inside its size is as
 		// bad as an error: the data is not where we asked.
 		io_errors_++;

@@ -105,7 +105,7 @@ Result<std::unique_ptr<MetaStore>> MetaStore::open(const std::string &dir)
 	options.create_if_missing = true;
 	// Small values, point lookups: keep the footprint of an embedded node low.
 	options.max_open_files = 256;
-	options.keep_log_file_num = 4;
+	options.info_log = discarding_rocks_logger();  // rocks_writer.h: why
 	rocksdb::DB *raw = nullptr;
 	rocksdb::Status s = rocksdb::DB::Open(options, dir, &raw);
 	if (!s.ok())
@@ -120,10 +120,7 @@ Status MetaStore::commit(Batch &batch, bool sync)
 		return make_error(err, "injected commit failure");
 	rocksdb::WriteOptions wo;
 	wo.sync = sync;
-	rocksdb::Status s = db_->Write(wo, &batch.wb_);
-	if (!s.ok())
-		return db_error(s, "metadata commit");
-	return {};
+	return writer_.write(wo, batch.wb_, "metadata commit");
 }
 
 Result<std::optional<ChunkRecord>> MetaStore::get_chunk(uint64_t chunk_id)

@@ -19,6 +19,7 @@
 
 #include "block_allocator.h"
 #include "chunk_record.h"
+#include "rocks_writer.h"
 #include "status.h"
 
 namespace weft::storage {
@@ -70,13 +71,14 @@ private:
 	struct Token {};
 
 public:
-	MetaStore(Token, std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)) {}
+	MetaStore(Token, std::unique_ptr<rocksdb::DB> db) : db_(std::move(db)), writer_(*db_) {}
 
 private:
 	Status scan(char prefix, const std::function<Status(std::string_view key,
 							    std::string_view value)> &fn);
 
 	std::unique_ptr<rocksdb::DB> db_;
+	RocksWriter writer_;	// every write goes through it
 	std::atomic<int> fail_next_commit_{0};
 };
 
