@@ -7,7 +7,7 @@ cd "$top" || exit 1
 kernel=${WEFT_DEMO_KERNEL:-6.12}
 echo "weft demo: booting Debian $kernel in QEMU (TCG emulation: this takes a minute or two)"
 # show the guest's own output as it comes; kernel lines stay in build/vm/KVER.log
-scripts/vm-run.sh --kernel "$kernel" --nvme 3 scripts/vm/demo-guest.sh \
+scripts/vm-run.sh --kernel "$kernel" --nvme 3 --test-timeout 2400 scripts/vm/demo-guest.sh \
 	2> >(awk '/^=== WEFT-TEST BEGIN/ { on = 1; next } /^=== WEFT-TEST END/ { on = 0 }
 		  on && !/^\[ *[0-9]+\.[0-9]+\] / { print; fflush() }')
 rc=$?

@@ -91,7 +91,7 @@ timeout -k 10 "$limit" qemu-system-x86_64 -accel tcg -cpu max -smp "$cpus" -m "$
 	-kernel "/boot/vmlinuz-$kver" -initrd "$initrd" \
 	-append "console=ttyS0 loglevel=5 panic=-1 weft.top=$top weft.plan=$run/plan" \
 	-virtfs "local,path=/,mount_tag=hostroot,security_model=none,readonly=on,multidevs=remap" \
-	"${drives[@]}" </dev/null 2>&1 | tr -d '\r' | tee "$log" >"$out"
+	"${drives[@]}" </dev/null 2>&1 | stdbuf -oL tr -d '\r' | tee "$log" >"$out"
 qrc=${PIPESTATUS[0]}
 set -e
 

@@ -66,16 +66,15 @@ say "write $MB MB in 8 large files and $FILES small files in 20 directories"
 per=$((MB / 8))
 for i in $(seq 0 7); do
 	head -c "${per}M" /dev/urandom >"$MNT/large-$i" || die "write large-$i"
-	printf '      large-%d: %d MB\r' "$i" "$per"
+	printf '      large-%d: %d MB\n' "$i" "$per"
 done
 for d in $(seq 0 19); do
 	mkdir -p "$MNT/dir-$d" || die "mkdir dir-$d"
 	for f in $(seq 0 $((FILES / 20 - 1))); do
 		echo "file $d/$f $RANDOM$RANDOM" >"$MNT/dir-$d/f-$f" || die "write dir-$d/f-$f"
 	done
-	printf '      small files: %d/%d\r' $(((d + 1) * (FILES / 20))) "$FILES"
+	[ $((d % 5)) = 4 ] && printf '      small files: %d/%d\n' $(((d + 1) * (FILES / 20))) "$FILES"
 done
-printf '\n'
 sync -f "$MNT/large-0" || die "syncfs"
 (cd "$MNT" && find . -type f -print0 | xargs -0 sha256sum) >/tmp/manifest || die "sha256sum"
 ok "$(wc -l </tmp/manifest) files written and synced; checksums kept outside weft"
@@ -103,10 +102,9 @@ state=
 for _ in $(seq 300); do
 	state=$(wjson "d['redundancy']['state'], d['redundancy']['chunks']['degraded'], d['redundancy']['chunks']['unavailable']" status) || die "status"
 	[ "$state" = "healthy 0 0" ] && break
-	printf '      %s\r' "$state"
+	[ $((SECONDS % 10)) = 0 ] && printf '      redundancy (state, degraded, unavailable): %s\n' "$state"
 	sleep 1
 done
-printf '\n'
 [ "$state" = "healthy 0 0" ] || die "redundancy after rebuild: $state"
 verify
 
