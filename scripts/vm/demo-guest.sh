@@ -97,15 +97,21 @@ say "read everything again: served from the surviving replicas"
 verify
 weft drive list | indent
 
-say "rebuild restores 2 replicas on the remaining drives"
-state=
-for _ in $(seq 300); do
-	state=$(wjson "d['redundancy']['state'], d['redundancy']['chunks']['degraded'], d['redundancy']['chunks']['unavailable']" status) || die "status"
-	[ "$state" = "healthy 0 0" ] && break
-	[ $((SECONDS % 10)) = 0 ] && printf '      redundancy (state, degraded, unavailable): %s\n' "$state"
+say "rebuild restores 2 replicas on the remaining drives; then drive remove"
+# chunks (degraded, unavailable) and rebuild_remaining, until nothing is left
+left=
+for _ in $(seq 1500); do
+	left=$(wjson "d['redundancy']['chunks']['degraded'], d['redundancy']['chunks']['unavailable'], d['redundancy']['rebuild_remaining']" status) || die "status"
+	[ "$left" = "0 0 0" ] && break
+	[ $((SECONDS % 15)) = 0 ] && printf '      chunks degraded, unavailable, rebuild remaining: %s\n' "$left"
 	sleep 1
 done
-[ "$state" = "healthy 0 0" ] || die "redundancy after rebuild: $state"
+[ "$left" = "0 0 0" ] || die "rebuild did not finish: degraded, unavailable, remaining = $left"
+# the failed drive holds nothing now: the administrator retires it
+weft drive remove "$victim" >/dev/null || die "drive remove $victim"
+state=$(wjson "d['redundancy']['state'], d['redundancy']['failed_drives']" status)
+[ "$state" = "healthy 0" ] || die "redundancy after rebuild and drive remove: $state"
+ok "every chunk has 2 replicas again, on the 2 remaining drives; $victim retired"
 verify
 
 say "weft status and weft stats"
