@@ -890,18 +890,23 @@ Status RocksMetadataStore::release(uint64_t ino)
 	return {};
 }
 
+Result<Inode> RocksMetadataStore::snapshot(uint64_t ino)
+{
+	std::shared_lock lock(ns_mu_);
+	Txn txn(*db_);
+	auto n = txn.get(ino);
+	if (!n)
+		return n.error();
+	return **n;
+}
+
 Result<size_t> RocksMetadataStore::read(uint64_t ino, uint64_t offset, std::span<std::byte> out)
 {
 	std::shared_lock data_held(data_lock(ino));
-	InodeAttr a;
-	{
-		std::shared_lock lock(ns_mu_);
-		Txn txn(*db_);
-		auto n = txn.get(ino);
-		if (!n)
-			return n.error();
-		a = (*n)->attr;
-	}
+	auto got = snapshot(ino);
+	if (!got)
+		return got.error();
+	const InodeAttr a = got->attr;
 	if (is_dir(a))
 		return make_error(EISDIR);
 	if (!S_ISREG(a.mode))
@@ -917,15 +922,10 @@ Result<size_t> RocksMetadataStore::write(uint64_t ino, uint64_t offset,
 					 std::span<const std::byte> data)
 {
 	std::unique_lock data_held(data_lock(ino));
-	Inode node;
-	{
-		std::shared_lock lock(ns_mu_);
-		Txn txn(*db_);
-		auto n = txn.get(ino);
-		if (!n)
-			return n.error();
-		node = **n;
-	}
+	auto got = snapshot(ino);
+	if (!got)
+		return got.error();
+	const Inode node = std::move(*got);
 	if (is_dir(node.attr))
 		return make_error(EISDIR);
 	if (!S_ISREG(node.attr.mode))
@@ -1119,15 +1119,10 @@ Result<InodeAttr> RocksMetadataStore::fallocate(uint64_t ino, uint32_t mode, uin
 	const uint64_t end = offset + length;
 
 	std::unique_lock data_held(data_lock(ino));
-	Inode node;
-	{
-		std::shared_lock lock(ns_mu_);
-		Txn txn(*db_);
-		auto n = txn.get(ino);
-		if (!n)
-			return n.error();
-		node = **n;
-	}
+	auto got = snapshot(ino);
+	if (!got)
+		return got.error();
+	const Inode node = std::move(*got);
 	if (is_dir(node.attr))
 		return make_error(EISDIR);
 	if (!S_ISREG(node.attr.mode))
@@ -1171,15 +1166,10 @@ Result<uint64_t> RocksMetadataStore::seek_data_hole(uint64_t ino, uint64_t offse
 	if (whence != kSeekData && whence != kSeekHole)
 		return make_error(EINVAL);
 	std::shared_lock data_held(data_lock(ino));
-	InodeAttr a;
-	{
-		std::shared_lock lock(ns_mu_);
-		Txn txn(*db_);
-		auto n = txn.get(ino);
-		if (!n)
-			return n.error();
-		a = (*n)->attr;
-	}
+	auto got = snapshot(ino);
+	if (!got)
+		return got.error();
+	const InodeAttr a = got->attr;
 	if (!S_ISREG(a.mode))
 		return make_error(EINVAL, "not a regular file");
 	return data_.seek(ino, offset, a.size, whence == kSeekData);

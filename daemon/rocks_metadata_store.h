@@ -114,6 +114,9 @@ private:
 	Status load();
 	Status reconcile();
 	Result<uint64_t> next_ino_locked();
+	// A copy of the inode as committed, read under the shared namespace
+	// lock (for data operations, which must not hold it across chunk I/O).
+	Result<Inode> snapshot(uint64_t ino);
 	Status remove_entry(uint64_t parent, std::string_view name, Kind kind);
 	// One link less in txn; queues the inode's data for freeing when it
 	// goes.  Caller holds ns_mu_.
