@@ -16,7 +16,7 @@ FileData::FileData(storage::ChunkStore &chunks)
 }
 
 Result<size_t> FileData::write(uint64_t ino, uint64_t offset, std::span<const std::byte> data,
-			       uint32_t replicas, int64_t *new_chunks)
+			       uint32_t replicas, int64_t *sectors)
 {
 	size_t done = 0;
 	std::vector<std::byte> buf;
@@ -30,10 +30,10 @@ Result<size_t> FileData::write(uint64_t ino, uint64_t offset, std::span<const st
 		const uint32_t b1 = static_cast<uint32_t>((end + kBlock - 1) / kBlock);
 		const uint64_t id = chunk_id(ino, idx);
 		std::span<const std::byte> src = data.subspan(done, len);
-		bool created = false;
+		int64_t space = 0;
 		Status st;
 		if (in % kBlock == 0 && end % kBlock == 0) {
-			st = chunks_.write(id, b0, src, replicas, &created);
+			st = chunks_.write(id, b0, src, replicas, &space);
 		} else {
 			// Read-modify-write of the partial first and last blocks.
 			buf.assign(size_t{b1 - b0} * kBlock, std::byte{0});
@@ -44,7 +44,7 @@ Result<size_t> FileData::write(uint64_t ino, uint64_t offset, std::span<const st
 				st = chunks_.read(id, b1 - 1, whole.last(kBlock));
 			if (st.ok()) {
 				std::memcpy(buf.data() + in % kBlock, src.data(), len);
-				st = chunks_.write(id, b0, buf, replicas, &created);
+				st = chunks_.write(id, b0, buf, replicas, &space);
 			}
 		}
 		if (!st.ok()) {
@@ -52,8 +52,7 @@ Result<size_t> FileData::write(uint64_t ino, uint64_t offset, std::span<const st
 				return done;	// a short write: what landed stays
 			return st.error();
 		}
-		if (created)
-			++*new_chunks;
+		account(sectors, space);
 		done += len;
 	}
 	return done;
@@ -83,7 +82,8 @@ Status FileData::read(uint64_t ino, uint64_t offset, std::span<std::byte> out)
 	return {};
 }
 
-Status FileData::zero_in_block(uint64_t id, uint32_t block, uint32_t from, uint32_t to)
+Status FileData::zero_in_block(uint64_t id, uint32_t block, uint32_t from, uint32_t to,
+			       int64_t *sectors)
 {
 	std::vector<std::byte> buf(kBlock);
 	WEFT_RETURN_IF_ERROR(chunks_.read(id, block, buf));
@@ -91,10 +91,13 @@ Status FileData::zero_in_block(uint64_t id, uint32_t block, uint32_t from, uint3
 	if (std::all_of(buf.begin() + from, buf.begin() + to, [](std::byte b) { return b == std::byte{0}; }))
 		return {};
 	std::fill(buf.begin() + from, buf.begin() + to, std::byte{0});
-	return chunks_.write(id, block, buf);
+	int64_t space = 0;
+	Status st = chunks_.write(id, block, buf, 0, &space);
+	account(sectors, space);
+	return st;
 }
 
-Status FileData::zero(uint64_t ino, uint64_t from, uint64_t to, int64_t *chunk_delta)
+Status FileData::zero(uint64_t ino, uint64_t from, uint64_t to, int64_t *sectors)
 {
 	to = std::min(to, max_file_size());
 	if (from >= to)
@@ -107,10 +110,11 @@ Status FileData::zero(uint64_t ino, uint64_t from, uint64_t to, int64_t *chunk_d
 		const uint64_t cs = (id & kIndexMask) * chunk_bytes_;
 		const uint64_t s = std::max(from, cs), e = std::min(to, cs + chunk_bytes_);
 		if (s == cs && e == cs + chunk_bytes_) {
-			Status st = chunks_.remove(id);
+			int64_t space = 0;
+			Status st = chunks_.remove(id, &space);
 			if (!st.ok() && st.error().code != ENOENT)
 				return st;
-			--*chunk_delta;
+			account(sectors, space);
 			continue;
 		}
 		const uint32_t rs = static_cast<uint32_t>(s - cs), re = static_cast<uint32_t>(e - cs);
@@ -118,27 +122,30 @@ Status FileData::zero(uint64_t ino, uint64_t from, uint64_t to, int64_t *chunk_d
 		uint32_t whole_lo = rs / kb;
 		const uint32_t whole_hi = re / kb;
 		if (rs % kb) {
-			WEFT_RETURN_IF_ERROR(zero_in_block(id, rs / kb, rs % kb, std::min(re - rs / kb * kb, kb)));
+			WEFT_RETURN_IF_ERROR(zero_in_block(id, rs / kb, rs % kb, std::min(re - rs / kb * kb, kb), sectors));
 			whole_lo++;
 		}
 		if (re % kb && whole_hi >= whole_lo)
-			WEFT_RETURN_IF_ERROR(zero_in_block(id, whole_hi, 0, re % kb));
-		if (whole_hi > whole_lo)
-			WEFT_RETURN_IF_ERROR(chunks_.discard(id, whole_lo, whole_hi - whole_lo));
+			WEFT_RETURN_IF_ERROR(zero_in_block(id, whole_hi, 0, re % kb, sectors));
+		if (whole_hi > whole_lo) {
+			int64_t space = 0;
+			Status st = chunks_.discard(id, whole_lo, whole_hi - whole_lo, &space);
+			account(sectors, space);
+			WEFT_RETURN_IF_ERROR(st);
+		}
 	}
 	return {};
 }
 
 Status FileData::allocate(uint64_t ino, uint64_t from, uint64_t to, uint32_t replicas,
-			  int64_t *new_chunks)
+			  int64_t *sectors)
 {
 	if (from >= to)
 		return {};
 	for (uint64_t idx = from / chunk_bytes_; idx <= (to - 1) / chunk_bytes_; idx++) {
-		bool created = false;
-		WEFT_RETURN_IF_ERROR(chunks_.allocate(chunk_id(ino, idx), replicas, &created));
-		if (created)
-			++*new_chunks;
+		int64_t space = 0;
+		WEFT_RETURN_IF_ERROR(chunks_.allocate(chunk_id(ino, idx), replicas, &space));
+		account(sectors, space);
 	}
 	return {};
 }

@@ -29,14 +29,17 @@ command -v fio >/dev/null || { echo "run.sh: fio not installed" >&2; exit 1; }
 mkdir -p "$dir"
 trap 'rm -rf "$dir"' EXIT
 
-# Drive files: the data area plus weft's 1 MiB header, allocated up front so
-# neither side pays for block allocation in the file system.
-drive() { rm -f "$1"; fallocate -l $(((size_mib + 16) << 20)) "$1"; }
-
-# fio's file is written through once: reading never-written (unwritten
-# extent) blocks would cost the file system nothing.
+# Drive files: the data area plus weft's 1 MiB header, allocated up front and
+# written through once, on both sides alike: reading never-written
+# (unwritten extent) blocks would cost the file system nothing, and the first
+# write to one would add an extent conversion to every fdatasync.  A real
+# NVMe device has neither.
+drive() {
+	rm -f "$1"
+	fallocate -l $(((size_mib + 16) << 20)) "$1"
+	dd if=/dev/urandom of="$1" bs=1M count=$((size_mib + 16)) conv=notrunc oflag=direct status=none
+}
 drive "$dir/fio0"
-dd if=/dev/urandom of="$dir/fio0" bs=1M seek=1 count="$size_mib" conv=notrunc oflag=direct status=none
 
 # fio <rw> <bs> <depth> [fio options] -> "MiB/s IOPS"
 fio_run() {
@@ -62,21 +65,38 @@ for l in sys.stdin:
     j=json.loads(l); print(j["workload"], "%.1f" % j["mib_per_sec"], "%.0f" % j["iops"])'
 }
 
-declare -A fio1 fio32 fiosync
+declare -A f1 f32 fs1 fs32 e1 e32 e2 e2x32
 for w in "seqwrite write 1M" "seqread read 1M" "randwrite randwrite 4k" "randread randread 4k"; do
 	set -- $w
-	fio1[$1]=$(fio_run "$2" "$3" 1)
-	fio32[$1]=$(fio_run "$2" "$3" 32)
-	fiosync[$1]=$(fio_run "$2" "$3" 1 --fdatasync=1)
+	f1[$1]=$(fio_run "$2" "$3" 1)
+	f32[$1]=$(fio_run "$2" "$3" 32)
+	case $1 in *write)
+		fs1[$1]=$(fio_run "$2" "$3" 1 --fdatasync=1)
+		fs32[$1]=$(fio_run "$2" "$3" 32 --fdatasync=1) ;;
+	esac
 done
-declare -A eng1 eng32 eng2
-while read -r w bw iops; do eng1[$w]="$bw $iops"; done < <(engine_run 1 1)
-while read -r w bw iops; do eng32[$w]="$bw $iops"; done < <(engine_run 1 32)
-while read -r w bw iops; do eng2[$w]="$bw $iops"; done < <(engine_run 2 1)
+while read -r w bw iops; do e1[$w]="$bw $iops"; done < <(engine_run 1 1)
+while read -r w bw iops; do e32[$w]="$bw $iops"; done < <(engine_run 1 32)
+while read -r w bw iops; do e2[$w]="$bw $iops"; done < <(engine_run 2 1)
+while read -r w bw iops; do e2x32[$w]="$bw $iops"; done < <(engine_run 2 32)
 
-echo "| workload | fio QD1 | fio QD32 | fio QD1, fdatasync per write | engine, 1 replica | engine, 1 replica, 32 threads | engine, 2 replicas on 2 drives |"
-echo "|---|---|---|---|---|---|---|"
+# The figure that matters: MiB/s for 1 MiB, IOPS for 4 KiB.
+val() { [ -n "$2" ] || { echo "-"; return; }; set -- $1 $2; case $1 in seq*) echo "$2" ;; *) echo "$3" ;; esac; }
+cell() { local v; v=$(val "$1" "$2"); [ "$v" = - ] && { echo -; return; }; case $1 in seq*) echo "$v MiB/s" ;; *) echo "$v IOPS" ;; esac; }
+pct() { local a b; a=$(val "$1" "$2"); b=$(val "$1" "$3"); [ "$a" = - ] || [ "$b" = - ] && { echo -; return; }; python3 -c "print('%.0f%%' % (100 * $a / $b))"; }
+
+echo "Queue depth 1 (one request at a time; seqwrite always runs so):"
+echo
+echo "| workload | fio | fio, fdatasync per write | engine, 1 replica | engine / fio | engine / fio fdatasync | engine, 2 replicas on 2 drives | 2 replicas / fio |"
+echo "|---|---|---|---|---|---|---|---|"
 for w in seqwrite seqread randwrite randread; do
-	cell() { set -- $1; if [ "$w" = seqwrite ] || [ "$w" = seqread ]; then echo "$1 MiB/s"; else echo "$2 IOPS"; fi; }
-	echo "| $w | $(cell "${fio1[$w]}") | $(cell "${fio32[$w]}") | $(cell "${fiosync[$w]}") | $(cell "${eng1[$w]}") | $(cell "${eng32[$w]}") | $(cell "${eng2[$w]}") |"
+	echo "| $w | $(cell $w "${f1[$w]}") | $(cell $w "${fs1[$w]:-}") | $(cell $w "${e1[$w]}") | $(pct $w "${e1[$w]}" "${f1[$w]}") | $(pct $w "${e1[$w]}" "${fs1[$w]:-}") | $(cell $w "${e2[$w]}") | $(pct $w "${e2[$w]}" "${f1[$w]}") |"
+done
+echo
+echo "Queue depth 32 (fio iodepth 32; the engine from 32 threads):"
+echo
+echo "| workload | fio | fio, fdatasync per write | engine, 1 replica | engine / fio | engine / fio fdatasync | engine, 2 replicas on 2 drives | 2 replicas / fio |"
+echo "|---|---|---|---|---|---|---|---|"
+for w in seqread randwrite randread; do
+	echo "| $w | $(cell $w "${f32[$w]}") | $(cell $w "${fs32[$w]:-}") | $(cell $w "${e32[$w]}") | $(pct $w "${e32[$w]}" "${f32[$w]}") | $(pct $w "${e32[$w]}" "${fs32[$w]:-}") | $(cell $w "${e2x32[$w]}") | $(pct $w "${e2x32[$w]}" "${f32[$w]}") |"
 done

@@ -37,6 +37,51 @@ Result<Extent> BlockAllocator::allocate(uint64_t count)
 	return make_error(ENOSPC, "no free run of " + std::to_string(count) + " blocks");
 }
 
+void BlockAllocator::take(std::map<uint64_t, uint64_t>::iterator it, uint64_t start, uint64_t count)
+{
+	uint64_t fs = it->first, fc = it->second;
+	free_.erase(it);
+	if (start > fs)
+		free_.emplace(fs, start - fs);
+	if (fs + fc > start + count)
+		free_.emplace(start + count, fs + fc - start - count);
+	free_count_ -= count;
+}
+
+Result<std::vector<Extent>> BlockAllocator::allocate_near(uint64_t hint, uint64_t count)
+{
+	if (count == 0)
+		return make_error(EINVAL, "allocation of zero blocks");
+	if (count > free_count_)
+		return make_error(ENOSPC, "no " + std::to_string(count) + " free blocks");
+	std::vector<Extent> got;
+	auto it = hint < total_ ? free_extent_at(hint) : free_.end();
+	if (it != free_.end()) {
+		uint64_t n = std::min(count, it->first + it->second - hint);
+		take(it, hint, n);
+		got.push_back({hint, n});
+		count -= n;
+	}
+	if (count > 0) {
+		auto fit = std::find_if(free_.begin(), free_.end(),
+					[&](const auto &f) { return f.second >= count; });
+		if (fit != free_.end()) {
+			got.push_back({fit->first, count});
+			take(fit, fit->first, count);
+			count = 0;
+		}
+	}
+	while (count > 0) {
+		// Fragmented: first-fit pieces (there are enough free blocks).
+		auto f = free_.begin();
+		uint64_t n = std::min(count, f->second);
+		got.push_back({f->first, n});
+		take(f, f->first, n);
+		count -= n;
+	}
+	return got;
+}
+
 Status BlockAllocator::mark_allocated(Extent e)
 {
 	if (e.count == 0 || e.end() > total_ || e.end() < e.start)
@@ -83,6 +128,18 @@ Status BlockAllocator::free(Extent e)
 	free_.emplace(start, count);
 	free_count_ += e.count;
 	return {};
+}
+
+uint64_t BlockAllocator::free_aligned(uint64_t align) const
+{
+	if (align == 0)
+		return UINT64_MAX;
+	for (const auto &[start, count] : free_) {
+		uint64_t b = (start + align - 1) / align * align;
+		if (b + align <= start + count)
+			return b;
+	}
+	return UINT64_MAX;
 }
 
 uint64_t BlockAllocator::largest_free() const

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <map>
+#include <vector>
 
 #include "status.h"
 
@@ -28,6 +29,14 @@ public:
 
 	// count contiguous blocks, first fit; ENOSPC when no free run is that long.
 	Result<Extent> allocate(uint64_t count);
+	// count blocks in as few extents as it can: first the free blocks from
+	// hint on (so a chunk that grows stays contiguous), then the first
+	// free run long enough for the rest, else first-fit pieces.  In block
+	// order of use; ENOSPC (nothing taken) when fewer than count are free.
+	Result<std::vector<Extent>> allocate_near(uint64_t hint, uint64_t count);
+	// The first block of the first free, align-aligned run of align blocks,
+	// or UINT64_MAX when there is none.
+	uint64_t free_aligned(uint64_t align) const;
 	// Claims a specific extent (replaying persisted state).  EEXIST if any
 	// block of it is already allocated, EINVAL if out of range.
 	Status mark_allocated(Extent extent);
@@ -36,10 +45,12 @@ public:
 
 	uint64_t total_blocks() const { return total_; }
 	uint64_t free_blocks() const { return free_count_; }
-	// Length of the longest free run.
+	// Length of the longest free run (a scan: not for hot paths).
 	uint64_t largest_free() const;
 
 private:
+	// Takes [start, start + count) out of the free extent it.
+	void take(std::map<uint64_t, uint64_t>::iterator it, uint64_t start, uint64_t count);
 	// The free extent containing block b, or end().
 	std::map<uint64_t, uint64_t>::iterator free_extent_at(uint64_t b);
 

@@ -7,7 +7,9 @@
 namespace weft::storage {
 namespace {
 
-constexpr uint8_t kChunkRecordVersion = 1;
+// Version 2 maps each replica as runs (space grows with the data); version
+// 1 (one whole-chunk extent per replica) is still read.
+constexpr uint8_t kChunkRecordVersion = 2;
 constexpr uint8_t kIntentVersion = 1;
 constexpr uint8_t kDriveRecordVersion = 1;
 
@@ -47,6 +49,47 @@ Error corrupt(const char *what)
 
 }  // namespace
 
+int64_t Replica::locate(uint32_t b) const
+{
+	for (const Run &r : runs)
+		if (b >= r.block && b < r.end())
+			return static_cast<int64_t>(r.start + (b - r.block));
+	return -1;
+}
+
+uint64_t Replica::mapped_blocks() const
+{
+	uint64_t n = 0;
+	for (const Run &r : runs)
+		n += r.count;
+	return n;
+}
+
+std::vector<bool> Replica::mapped(uint32_t blocks) const
+{
+	std::vector<bool> m(blocks, false);
+	for (const Run &r : runs)
+		for (uint32_t b = r.block; b < r.end() && b < blocks; b++)
+			m[b] = true;
+	return m;
+}
+
+std::vector<bool> ChunkRecord::mapped() const
+{
+	for (const Replica &r : replicas)
+		if (current(r))
+			return r.mapped(blocks);
+	return std::vector<bool>(blocks, false);
+}
+
+uint64_t ChunkRecord::mapped_blocks() const
+{
+	for (const Replica &r : replicas)
+		if (current(r))
+			return r.mapped_blocks();
+	return 0;
+}
+
 std::string ChunkRecord::encode() const
 {
 	std::string s;
@@ -57,8 +100,13 @@ std::string ChunkRecord::encode() const
 	append_le<uint8_t>(s, static_cast<uint8_t>(replicas.size()));
 	for (const Replica &r : replicas) {
 		append_le<uint32_t>(s, r.drive);
-		append_le<uint64_t>(s, r.start_block);
 		append_le<uint64_t>(s, r.generation);
+		append_le<uint32_t>(s, static_cast<uint32_t>(r.runs.size()));
+		for (const Run &run : r.runs) {
+			append_le<uint32_t>(s, run.block);
+			append_le<uint32_t>(s, run.count);
+			append_le<uint64_t>(s, run.start);
+		}
 	}
 	for (uint32_t i = 0; i < blocks; i += 8) {
 		uint8_t bits = 0;
@@ -76,13 +124,39 @@ Result<ChunkRecord> ChunkRecord::decode(std::string_view in)
 	Reader r(in);
 	ChunkRecord rec;
 	uint8_t version = 0, nreplicas = 0;
-	if (!r.get(version) || version != kChunkRecordVersion || !r.get(rec.blocks) ||
-	    !r.get(rec.generation) || !r.get(nreplicas))
+	if (!r.get(version))
+		return corrupt("chunk record header");
+	if (version > kChunkRecordVersion)
+		return make_error(EPROTONOSUPPORT,
+				  "chunk record version " + std::to_string(version) +
+					  " is newer than this weftd (it reads versions 1 and 2)");
+	if (version == 0 || !r.get(rec.blocks) || !r.get(rec.generation) || !r.get(nreplicas))
 		return corrupt("chunk record header");
 	rec.replicas.resize(nreplicas);
-	for (Replica &rep : rec.replicas)
-		if (!r.get(rep.drive) || !r.get(rep.start_block) || !r.get(rep.generation))
+	for (Replica &rep : rec.replicas) {
+		if (version == 1) {
+			// One extent covering the whole chunk.
+			uint64_t start = 0;
+			if (!r.get(rep.drive) || !r.get(start) || !r.get(rep.generation))
+				return corrupt("chunk record replica");
+			rep.runs = {Run{0, rec.blocks, start}};
+			continue;
+		}
+		uint32_t nruns = 0;
+		if (!r.get(rep.drive) || !r.get(rep.generation) || !r.get(nruns) || nruns > rec.blocks)
 			return corrupt("chunk record replica");
+		rep.runs.resize(nruns);
+		uint32_t next = 0;
+		for (Run &run : rep.runs) {
+			if (!r.get(run.block) || !r.get(run.count) || !r.get(run.start))
+				return corrupt("chunk record run");
+			// Sorted, disjoint, inside the chunk.
+			if (run.count == 0 || run.block < next || run.block >= rec.blocks ||
+			    run.count > rec.blocks - run.block)
+				return corrupt("chunk record run");
+			next = run.end();
+		}
+	}
 	rec.written.resize(rec.blocks);
 	for (uint32_t i = 0; i < rec.blocks; i += 8) {
 		uint8_t bits = 0;

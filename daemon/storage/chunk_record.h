@@ -4,6 +4,7 @@
 #define WEFT_STORAGE_CHUNK_RECORD_H
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,18 +15,37 @@
 
 namespace weft::storage {
 
-// One copy of a chunk: a contiguous extent on one drive.
+// A run of a replica: chunk blocks [block, block + count) live at drive
+// blocks [start, start + count).  Each run is one allocated extent (one
+// MetaStore "A" key).
+struct Run {
+	uint32_t block = 0;
+	uint32_t count = 0;
+	uint64_t start = 0;
+	uint32_t end() const { return block + count; }
+	bool operator==(const Run &) const = default;
+};
+
+// One copy of a chunk on one drive.  Space grows with the data: only the
+// blocks that were written (or reserved by allocate) are mapped, in runs
+// sorted by chunk block, never overlapping, never adjacent in both the
+// chunk and the drive (such neighbours are one run).
 struct Replica {
 	// Allocated on a drive that was already failed when the chunk was born.
 	static constexpr uint64_t kStaleFromBirth = UINT64_MAX;
 
 	uint32_t drive = 0;
-	uint64_t start_block = 0;
 	// The chunk generation this copy holds; behind the chunk's generation
 	// means stale (it missed a write while its drive was failed).
 	uint64_t generation = 0;
-};
+	std::vector<Run> runs;
 
+	// The drive block holding chunk block b, or -1 when b is not mapped.
+	int64_t locate(uint32_t b) const;
+	uint64_t mapped_blocks() const;
+	// Which chunk blocks are mapped (size blocks).
+	std::vector<bool> mapped(uint32_t blocks) const;
+};
 // Where a chunk lives and what its blocks must checksum to.
 struct ChunkRecord {
 	uint32_t blocks = 0;
@@ -35,6 +55,10 @@ struct ChunkRecord {
 	std::vector<bool> written;   // never-written blocks read as zeros
 
 	bool current(const Replica &r) const { return r.generation == generation; }
+	// The chunk's mapped blocks: those of its first current replica (every
+	// current replica maps the same blocks); empty if none is current.
+	std::vector<bool> mapped() const;
+	uint64_t mapped_blocks() const;
 	std::string encode() const;
 	static Result<ChunkRecord> decode(std::string_view in);
 };

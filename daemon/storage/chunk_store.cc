@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstring>
+#include <deque>
 #include <set>
 #include <thread>
 
@@ -12,6 +13,7 @@ namespace weft::storage {
 namespace {
 
 constexpr uint32_t kBlock = kChecksumBlockSize;
+constexpr int kMetaFormat = 2;  // docs/on-disk.md
 
 uint32_t block_crc(const std::byte *p)
 {
@@ -59,6 +61,22 @@ Status ChunkStore::load()
 		return make_error(EINVAL, "store was created as '" + **saved +
 						  "' (cluster chunk_blocks pg_count), not '" +
 						  geometry + "'");
+	}
+
+	// The metadata format: 1 (no key) mapped each replica as one whole-chunk
+	// extent; 2 maps runs.  A version 1 store is read as it is (its records
+	// decode into one run each) and marked 2, since its new records are.
+	auto format = meta_->get_config("format");
+	if (!format)
+		return format.error();
+	if (*format && **format != std::to_string(kMetaFormat))
+		return make_error(EPROTONOSUPPORT, "engine metadata format " + **format +
+							   " is not supported by this weftd (it reads 1 and " +
+							   std::to_string(kMetaFormat) + ")");
+	if (!*format) {
+		MetaStore::Batch b;
+		b.put_config("format", std::to_string(kMetaFormat));
+		WEFT_RETURN_IF_ERROR(meta_->commit(b, true));
 	}
 
 	std::map<uint32_t, DriveInfo> infos;
@@ -282,13 +300,30 @@ bool ChunkStore::out_of_space(const Status &s)
 	return !s.ok() && (s.error().code == ENOSPC || s.error().code == EDQUOT);
 }
 
+std::vector<IoOp> ChunkStore::replica_ops(const Replica &r, const Drive &d, IoOp::Kind kind,
+					  uint32_t first, uint32_t count, std::byte *buf)
+{
+	std::vector<IoOp> ops;
+	const uint32_t end = first + count;
+	for (const Run &run : r.runs) {
+		uint32_t lo = std::max(first, run.block), hi = std::min(end, run.end());
+		if (lo >= hi)
+			continue;
+		ops.push_back(IoOp{kind, d.block_offset(run.start + (lo - run.block)),
+				   buf + size_t{lo - first} * kBlock, (hi - lo) * kBlock});
+	}
+	return ops;
+}
+
 Status ChunkStore::read_replica(const Replica &r, uint32_t first, uint32_t count, std::byte *buf)
 {
 	Drive *d = live_drive(r.drive);
 	if (d == nullptr)
 		return make_error(EIO, "drive " + std::to_string(r.drive) + " is not live");
-	IoOp op{IoOp::Kind::kRead, d->block_offset(r.start_block + first), buf, count * kBlock};
-	Status s = d->io().run({&op, 1});
+	std::vector<IoOp> ops = replica_ops(r, *d, IoOp::Kind::kRead, first, count, buf);
+	if (ops.empty())
+		return {};
+	Status s = d->io().run(ops);
 	if (!s.ok())
 		(void)mark_failed(r.drive);
 	return s;
@@ -300,16 +335,118 @@ Status ChunkStore::write_replica(const Replica &r, uint32_t first, uint32_t coun
 	Drive *d = live_drive(r.drive);
 	if (d == nullptr)
 		return make_error(EIO, "drive " + std::to_string(r.drive) + " is not live");
-	IoOp op{IoOp::Kind::kWrite, d->block_offset(r.start_block + first),
-		const_cast<std::byte *>(buf), count * kBlock};
-	Status s = d->io().run({&op, 1}, true);
+	std::vector<IoOp> ops = replica_ops(r, *d, IoOp::Kind::kWrite, first, count,
+					    const_cast<std::byte *>(buf));
+	if (ops.empty())
+		return {};
+	Status s = d->io().run(ops, true);
 	if (!s.ok() && !out_of_space(s))
 		(void)mark_failed(r.drive);
 	return s;
 }
 
-Result<ChunkRecord> ChunkStore::new_chunk(uint64_t chunk_id, uint32_t replicas,
-					  std::vector<std::pair<uint32_t, Extent>> &allocated)
+Status ChunkStore::remap_locked(Replica &r, const std::vector<bool> &want, Remap &out)
+{
+	const uint32_t blocks = static_cast<uint32_t>(want.size());
+	auto in = [&](uint32_t b) { return b < blocks && want[b]; };
+	// The parts of r's runs that stay, and those that go.
+	std::vector<Run> runs;
+	std::vector<Extent> freed;
+	std::vector<bool> have(blocks, false);
+	for (const Run &run : r.runs) {
+		for (uint32_t b = run.block; b < run.end();) {
+			const bool keep = in(b);
+			uint32_t e = b;
+			while (e < run.end() && in(e) == keep)
+				e++;
+			Run part{b, e - b, run.start + (b - run.block)};
+			if (keep) {
+				runs.push_back(part);
+				for (uint32_t x = b; x < e; x++)
+					have[x] = true;
+			} else {
+				freed.push_back({part.start, part.count});
+			}
+			b = e;
+		}
+	}
+	bool missing = false;
+	for (uint32_t b = 0; b < blocks && !missing; b++)
+		missing = want[b] && !have[b];
+	if (!missing && freed.empty())
+		return {};
+	auto slot = drives_.find(r.drive);
+	if (slot == drives_.end())
+		return make_error(ENOENT, "no drive " + std::to_string(r.drive));
+	BlockAllocator &alloc = *slot->second.allocator;
+	std::vector<Extent> taken;
+	for (uint32_t b = 0; b < blocks;) {
+		if (!want[b] || have[b]) {
+			b++;
+			continue;
+		}
+		uint32_t e = b;
+		while (e < blocks && want[e] && !have[e])
+			e++;
+		// Right after the run that ends where this range starts, or right
+		// before the one that starts where it ends: the chunk stays one
+		// extent on the drive as it fills.  A chunk with no space yet
+		// starts a free chunk-sized slot, leaving it room to grow.
+		uint64_t hint = UINT64_MAX;
+		for (const Run &x : runs) {
+			if (x.end() == b)
+				hint = x.start + x.count;
+			else if (x.block == e && hint == UINT64_MAX && x.start >= e - b)
+				hint = x.start - (e - b);
+		}
+		if (hint == UINT64_MAX && runs.empty())
+			hint = alloc.free_aligned(options_.chunk_blocks);
+		auto got = alloc.allocate_near(hint, e - b);
+		if (!got) {
+			for (Extent x : taken)
+				(void)alloc.free(x);
+			return got.error();
+		}
+		uint32_t cb = b;
+		for (Extent x : *got) {
+			taken.push_back(x);
+			runs.push_back(Run{cb, static_cast<uint32_t>(x.count), x.start});
+			cb += static_cast<uint32_t>(x.count);
+		}
+		b = e;
+	}
+	std::sort(runs.begin(), runs.end(),
+		  [](const Run &a, const Run &b) { return a.block < b.block; });
+	std::vector<Run> merged;
+	for (const Run &x : runs) {
+		if (!merged.empty() && merged.back().end() == x.block &&
+		    merged.back().start + merged.back().count == x.start)
+			merged.back().count += x.count;
+		else
+			merged.push_back(x);
+	}
+	r.runs = std::move(merged);
+	for (Extent x : taken)
+		out.allocated.emplace_back(r.drive, x);
+	for (Extent x : freed)
+		out.freed.emplace_back(r.drive, x);
+	return {};
+}
+
+void ChunkStore::stage_runs(MetaStore::Batch &b, uint32_t drive, const std::vector<Run> &old_runs,
+			    const std::vector<Run> &new_runs)
+{
+	// Deletes first: a run that kept its start but changed its length is
+	// a delete and a put of the same key, and the put must win.
+	for (const Run &o : old_runs)
+		if (std::find(new_runs.begin(), new_runs.end(), o) == new_runs.end())
+			b.delete_extent(drive, Extent{o.start, o.count});
+	for (const Run &n : new_runs)
+		if (std::find(old_runs.begin(), old_runs.end(), n) == old_runs.end())
+			b.put_extent(drive, Extent{n.start, n.count});
+}
+
+Result<ChunkRecord> ChunkStore::new_chunk(uint64_t chunk_id, uint32_t replicas, uint64_t blocks)
 {
 	// Replicas on up drives with room, falling back to failed drives
 	// (stale from birth, rebuilt later) when too few.
@@ -321,59 +458,91 @@ Result<ChunkRecord> ChunkStore::new_chunk(uint64_t chunk_id, uint32_t replicas,
 	rec.written.assign(rec.blocks, false);
 	uint32_t pg = placement_group(chunk_id, options_.pg_count);
 	std::lock_guard state(state_mu_);
-	auto full = [&](uint32_t id) {
-		return drives_.at(id).allocator->largest_free() < options_.chunk_blocks;
-	};
+	auto full = [&](uint32_t id) { return drives_.at(id).allocator->free_blocks() < blocks; };
 	auto chosen = place(map_, pg, replicas,
 			    [&](uint32_t id) { return !live_locked(id) || full(id); });
 	if (!chosen && chosen.error().code == ENOSPC)
 		chosen = place(map_, pg, replicas, full);
 	if (!chosen)
 		return chosen.error();
-	for (uint32_t drive : *chosen) {
-		auto e = drives_.at(drive).allocator->allocate(options_.chunk_blocks);
-		if (!e) {
-			for (const auto &[d, x] : allocated)
-				(void)drives_.at(d).allocator->free(x);
-			allocated.clear();
-			return e.error();
-		}
-		allocated.emplace_back(drive, *e);
-		rec.replicas.push_back(Replica{drive, e->start,
-					       live_locked(drive) ? 0 : Replica::kStaleFromBirth});
-	}
+	for (uint32_t drive : *chosen)
+		rec.replicas.push_back(
+			Replica{drive, live_locked(drive) ? 0 : Replica::kStaleFromBirth, {}});
 	return rec;
 }
 
-Status ChunkStore::allocate(uint64_t chunk_id, uint32_t replicas, bool *created)
+Status ChunkStore::allocate(uint64_t chunk_id, uint32_t replicas, int64_t *space)
 {
-	if (created)
-		*created = false;
+	if (space)
+		*space = 0;
 	WEFT_RETURN_IF_ERROR(usable());
 	std::unique_lock chunk_lock(stripe(chunk_id));
 	auto got = meta_->get_chunk(chunk_id);
 	if (!got)
 		return got.error();
-	if (*got)
+	ChunkRecord rec;
+	if (*got) {
+		rec = std::move(**got);
+	} else {
+		auto fresh = new_chunk(chunk_id, replicas, options_.chunk_blocks);
+		if (!fresh)
+			return fresh.error();
+		rec = std::move(*fresh);
+	}
+	const uint64_t before = rec.mapped_blocks();
+	if (*got && before == rec.blocks)
 		return {};
-	std::vector<std::pair<uint32_t, Extent>> allocated;
-	auto rec = new_chunk(chunk_id, replicas, allocated);
-	if (!rec)
-		return rec.error();
+	// Every current replica on a live drive gets the whole chunk; one
+	// that cannot (its drive failed) falls behind by a generation, as
+	// with a write, so current replicas always map the same blocks.
+	const std::vector<bool> want(rec.blocks, true);
 	MetaStore::Batch b;
-	for (const auto &[drive, e] : allocated)
-		b.put_extent(drive, e);
-	b.put_chunk(chunk_id, *rec);
+	Remap remap;
+	bool skipped = false;
+	size_t mapped = 0;
+	{
+		std::lock_guard state(state_mu_);
+		for (Replica &r : rec.replicas) {
+			if (!rec.current(r))
+				continue;
+			if (!live_locked(r.drive)) {
+				skipped = true;
+				continue;
+			}
+			std::vector<Run> old = r.runs;
+			Status s = remap_locked(r, want, remap);
+			if (!s.ok()) {
+				for (const auto &[d, x] : remap.allocated)
+					(void)drives_.at(d).allocator->free(x);
+				return s;
+			}
+			stage_runs(b, r.drive, old, r.runs);
+			mapped++;
+		}
+	}
+	if (mapped == 0)
+		return make_error(EIO, "chunk " + std::to_string(chunk_id) + ": no live replica");
+	if (skipped) {
+		rec.generation++;
+		for (Replica &r : rec.replicas)
+			if (r.generation + 1 == rec.generation && live(r.drive))
+				r.generation = rec.generation;
+	}
+	b.put_chunk(chunk_id, rec);
 	Status s = meta_->commit(b, options_.sync);
-	if (!s.ok())
-		free_extents(allocated);
-	else if (created)
-		*created = true;
-	return s;
+	if (!s.ok()) {
+		free_extents(remap.allocated);
+		return s;
+	}
+	if (space)
+		*space = static_cast<int64_t>(rec.blocks - before);
+	return {};
 }
 
-Status ChunkStore::discard(uint64_t chunk_id, uint32_t first_block, uint32_t count)
+Status ChunkStore::discard(uint64_t chunk_id, uint32_t first_block, uint32_t count, int64_t *space)
 {
+	if (space)
+		*space = 0;
 	WEFT_RETURN_IF_ERROR(usable());
 	if (first_block > options_.chunk_blocks || count > options_.chunk_blocks - first_block)
 		return make_error(EINVAL, "discard beyond the end of the chunk");
@@ -384,19 +553,36 @@ Status ChunkStore::discard(uint64_t chunk_id, uint32_t first_block, uint32_t cou
 	if (!*got)
 		return make_error(ENOENT, "no chunk " + std::to_string(chunk_id));
 	ChunkRecord rec = std::move(**got);
+	const uint64_t before = rec.mapped_blocks();
 	bool changed = false;
 	for (uint32_t b = first_block; b < first_block + count; b++) {
 		changed |= rec.written[b];
 		rec.written[b] = false;
 		rec.crcs[b] = 0;
 	}
-	if (!changed)
-		return {};
-	// Unwritten blocks are never read, so no data moves and the replicas'
-	// generations stay valid.
+	// The range's space goes on every replica (stale ones too), so
+	// current replicas keep mapping the same blocks.  Unwritten blocks are
+	// never read, so no data moves and the generations stay valid.
 	MetaStore::Batch b;
+	Remap remap;
+	{
+		std::lock_guard state(state_mu_);
+		for (Replica &r : rec.replicas) {
+			std::vector<bool> want = r.mapped(rec.blocks);
+			std::fill(want.begin() + first_block, want.begin() + first_block + count, false);
+			std::vector<Run> old = r.runs;
+			WEFT_RETURN_IF_ERROR(remap_locked(r, want, remap));  // frees only: cannot fail
+			stage_runs(b, r.drive, old, r.runs);
+		}
+	}
+	if (!changed && remap.freed.empty())
+		return {};
 	b.put_chunk(chunk_id, rec);
-	return meta_->commit(b, options_.sync);
+	WEFT_RETURN_IF_ERROR(meta_->commit(b, options_.sync));
+	free_extents(remap.freed);
+	if (space)
+		*space = static_cast<int64_t>(rec.mapped_blocks()) - static_cast<int64_t>(before);
+	return {};
 }
 
 Result<std::vector<uint64_t>> ChunkStore::chunk_ids(uint64_t lo, uint64_t hi, size_t limit)
@@ -416,10 +602,10 @@ Result<std::vector<uint64_t>> ChunkStore::chunk_ids(uint64_t lo, uint64_t hi, si
 }
 
 Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data,
-			 uint32_t replicas, bool *created)
+			 uint32_t replicas, int64_t *space)
 {
-	if (created)
-		*created = false;
+	if (space)
+		*space = 0;
 	WEFT_RETURN_IF_ERROR(usable());
 	if (data.empty() || data.size() % kBlock != 0)
 		return make_error(EINVAL, "writes are whole 4 KiB blocks");
@@ -434,59 +620,77 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 	// intent_batch: step 1; done: step 3.
 	MetaStore::Batch intent_batch, done;
 	ChunkRecord rec;
-	std::vector<std::pair<uint32_t, Extent>> allocated;
 	if (*got) {
 		rec = std::move(**got);
 	} else {
-		auto fresh = new_chunk(chunk_id, replicas, allocated);
+		auto fresh = new_chunk(chunk_id, replicas, count);
 		if (!fresh)
 			return fresh.error();
 		rec = std::move(*fresh);
 	}
+	const uint64_t before = rec.mapped_blocks();
 
 	std::vector<uint32_t> crcs(count);
 	block_checksums(data, crcs);
 	// Step 1 is needed only when the write overwrites blocks that hold data:
-	// unwritten blocks (and a new chunk's extents, not yet allocated on disk)
-	// are never read, so a crash that leaves new data in them without step 3
-	// changes nothing.  A new chunk's extents are committed in step 3.
+	// unwritten blocks (and blocks whose space is allocated by this write,
+	// not yet on disk) are never read, so a crash that leaves new data in
+	// them without step 3 changes nothing.
 	bool overwrite = std::any_of(rec.written.begin() + first_block,
 				     rec.written.begin() + first_block + count,
 				     [](bool w) { return w; });
-	for (const auto &[drive, e] : allocated)
-		done.put_extent(drive, e);
+
+	// The range gets space on every replica the data goes to (current,
+	// on a live drive); in memory now, on disk with step 3.
+	struct Target {
+		size_t replica;
+		Drive *drive;
+		std::vector<IoOp> ops;
+		IoBatch batch;
+		bool ok = false;
+	};
+	BufferPool::Lease buf = buffers_.acquire();
+	std::deque<Target> targets;  // never moves: the ring points into its batches
+	std::vector<bool> want = rec.mapped();
+	std::fill(want.begin() + first_block, want.begin() + first_block + count, true);
+	const uint64_t after = static_cast<uint64_t>(std::count(want.begin(), want.end(), true));
+	Remap remap;
+	{
+		std::lock_guard state(state_mu_);
+		for (size_t i = 0; i < rec.replicas.size(); i++) {
+			Replica &r = rec.replicas[i];
+			if (!rec.current(r) || !live_locked(r.drive))
+				continue;
+			std::vector<Run> old = r.runs;
+			Status s = remap_locked(r, want, remap);
+			if (!s.ok()) {
+				for (const auto &[d, x] : remap.allocated)
+					(void)drives_.at(d).allocator->free(x);
+				return s;
+			}
+			stage_runs(done, r.drive, old, r.runs);
+			Target &t = targets.emplace_back();
+			t.replica = i;
+			t.drive = drives_.at(r.drive).drive.get();
+		}
+	}
 	if (overwrite) {
 		intent_batch.put_intent(chunk_id, WriteIntent{first_block, crcs});
 		Status s = meta_->commit(intent_batch, options_.sync);
-		if (!s.ok())
+		if (!s.ok()) {
+			free_extents(remap.allocated);
 			return s;
+		}
 		if (crash(CrashPoint::kAfterIntent))
 			return usable();
 	}
 
 	// Step 2: the data, to every live up-to-date replica at once.
-	BufferPool::Lease buf = buffers_.acquire();
 	std::memcpy(buf.data(), data.data(), data.size());
-	struct Target {
-		size_t replica;
-		Drive *drive;
-		IoOp op;
-		IoBatch batch;
-		bool ok = false;
-	};
-	std::vector<Target> targets;
-	targets.reserve(rec.replicas.size());  // batches point into it
-	for (size_t i = 0; i < rec.replicas.size(); i++) {
-		const Replica &r = rec.replicas[i];
-		Drive *d = rec.current(r) ? live_drive(r.drive) : nullptr;
-		if (d == nullptr)
-			continue;
-		Target &t = targets.emplace_back();
-		t.replica = i;
-		t.drive = d;
-		t.op = IoOp{IoOp::Kind::kWrite, d->block_offset(r.start_block + first_block),
-			    buf.data(), count * kBlock};
-		t.batch.ops = {&t.op, 1};
+	for (Target &t : targets) {
+		t.ops = replica_ops(rec.replicas[t.replica], *t.drive, IoOp::Kind::kWrite, first_block,
+				    count, buf.data());
+		t.batch.ops = t.ops;
 		t.batch.flush = true;
 	}
 	for (Target &t : targets)
@@ -515,20 +719,23 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 	if (crash(CrashPoint::kAfterAllData))
 		return usable();
 
-	// Step 3: the new checksums and generation, and which replicas have them.
+	// Step 3: the new checksums and generation, which replicas have them,
+	// and the space of the blocks written for the first time.
 	if (written == 0) {
 		// Nothing landed anywhere readable: the old contents stand.
+		free_extents(remap.allocated);
 		if (overwrite) {
-			done.delete_intent(chunk_id);
-			(void)meta_->commit(done, options_.sync);
-		} else {
-			free_extents(allocated);
+			MetaStore::Batch undo;
+			undo.delete_intent(chunk_id);
+			(void)meta_->commit(undo, options_.sync);
 		}
 		if (host_full)
 			return make_error(ENOSPC, "chunk " + std::to_string(chunk_id) +
 							  ": the file system under the drive file is full");
 		return make_error(EIO, "chunk " + std::to_string(chunk_id) + ": no live replica");
 	}
+	// A replica whose write failed keeps its new runs (their A keys are in
+	// this batch) and falls behind: rebuild rewrites it.
 	rec.generation++;
 	for (const Target &t : targets)
 		if (t.ok)
@@ -545,13 +752,13 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 		if (overwrite)
 			crashed_ = true;  // the intent stays; the next open resolves it
 		else
-			free_extents(allocated);
+			free_extents(remap.allocated);
 		return s;
 	}
 	if (written < rec.replicas.size())
 		counters_.degraded_writes++;
-	if (created)
-		*created = !allocated.empty();
+	if (space)
+		*space = static_cast<int64_t>(after) - static_cast<int64_t>(before);
 	(void)crash(CrashPoint::kAfterCommit);
 	return {};
 }
@@ -629,8 +836,10 @@ Status ChunkStore::read(uint64_t chunk_id, uint32_t first_block, std::span<std::
 	return read_verified(chunk_id, **rec, first_block, count, out.data(), buf.data());
 }
 
-Status ChunkStore::remove(uint64_t chunk_id)
+Status ChunkStore::remove(uint64_t chunk_id, int64_t *space)
 {
+	if (space)
+		*space = 0;
 	WEFT_RETURN_IF_ERROR(usable());
 	std::unique_lock chunk_lock(stripe(chunk_id));
 	auto rec = meta_->get_chunk(chunk_id);
@@ -642,11 +851,15 @@ Status ChunkStore::remove(uint64_t chunk_id)
 	b.delete_chunk(chunk_id);
 	std::vector<std::pair<uint32_t, Extent>> extents;
 	for (const Replica &r : (*rec)->replicas) {
-		b.delete_extent(r.drive, Extent{r.start_block, (*rec)->blocks});
-		extents.emplace_back(r.drive, Extent{r.start_block, (*rec)->blocks});
+		for (const Run &run : r.runs) {
+			b.delete_extent(r.drive, Extent{run.start, run.count});
+			extents.emplace_back(r.drive, Extent{run.start, run.count});
+		}
 	}
 	WEFT_RETURN_IF_ERROR(meta_->commit(b, options_.sync));
 	free_extents(extents);
+	if (space)
+		*space = -static_cast<int64_t>((*rec)->mapped_blocks());
 	return {};
 }
 
@@ -671,7 +884,10 @@ Status ChunkStore::recover_intent(uint64_t chunk_id, const WriteIntent &intent)
 		bool rolled_forward = false, have_old = false;
 		for (size_t r = 0; r < rec.replicas.size(); r++) {
 			const Replica &rep = rec.replicas[r];
-			if (!rec.current(rep) || !read_replica(rep, b_idx, 1, block.data()).ok())
+			// A block without space on the record's replicas was never
+			// written: the write that was giving it space did not commit.
+			if (!rec.current(rep) || rep.locate(b_idx) < 0 ||
+			    !read_replica(rep, b_idx, 1, block.data()).ok())
 				continue;
 			uint32_t crc = block_crc(block.data());
 			if (crc == intent.crcs[i]) {
@@ -768,7 +984,8 @@ Result<ScrubReport> ChunkStore::scrub()
 	return report;
 }
 
-Result<Replica> ChunkStore::new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec)
+Result<uint32_t> ChunkStore::new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec,
+						    uint64_t blocks)
 {
 	std::set<uint32_t> holders, good_hosts, up_hosts;
 	for (const Replica &r : rec.replicas) {
@@ -783,17 +1000,13 @@ Result<Replica> ChunkStore::new_replica_for_locked(uint64_t chunk_id, const Chun
 	auto skip = [&](uint32_t id) {
 		const DriveSlot &slot = drives_.at(id);
 		return !live_locked(id) || holders.count(id) != 0 ||
-		       slot.allocator->largest_free() < rec.blocks ||
+		       slot.allocator->free_blocks() < blocks ||
 		       (spread_hosts && good_hosts.count(slot.record.info.host_id) != 0);
 	};
 	auto chosen = place(map_, placement_group(chunk_id, options_.pg_count), 1, skip);
 	if (!chosen)
 		return chosen.error();
-	uint32_t drive = chosen->front();
-	auto e = drives_.at(drive).allocator->allocate(rec.blocks);
-	if (!e)
-		return e.error();
-	return Replica{drive, e->start, 0};
+	return chosen->front();
 }
 
 Status ChunkStore::rebuild(uint64_t bytes_per_sec, const std::atomic<bool> *cancel)
@@ -836,6 +1049,9 @@ Status ChunkStore::rebuild(uint64_t bytes_per_sec, const std::atomic<bool> *canc
 			progress_.chunks_done++;
 			continue;
 		}
+		// The rebuilt copy maps what the current replicas map.
+		const std::vector<bool> want = rec.mapped();
+		const uint64_t want_blocks = rec.mapped_blocks();
 		MetaStore::Batch b;
 		std::vector<std::pair<uint32_t, Extent>> to_free, allocated;
 		bool changed = false;
@@ -843,29 +1059,41 @@ Status ChunkStore::rebuild(uint64_t bytes_per_sec, const std::atomic<bool> *canc
 			if (rec.current(r) && live(r.drive))
 				continue;
 			Replica target = r;
-			if (!live(r.drive)) {
-				// Lost with its drive: a new home, by placement.
-				std::unique_lock state(state_mu_);
-				auto nr = new_replica_for_locked(id, rec);
-				state.unlock();
-				if (!nr) {
-					result = nr.error();
+			Remap remap;
+			{
+				std::lock_guard state(state_mu_);
+				if (!live_locked(r.drive)) {
+					// Lost with its drive: a new home, by placement.
+					auto drive = new_replica_for_locked(id, rec, want_blocks);
+					if (!drive) {
+						result = drive.error();
+						continue;
+					}
+					target = Replica{*drive, 0, {}};
+				}
+				Status m = remap_locked(target, want, remap);
+				if (!m.ok()) {
+					result = m;
 					continue;
 				}
-				target = *nr;
-				allocated.emplace_back(target.drive, Extent{target.start_block, rec.blocks});
 			}
 			std::memcpy(buf->data(), data.data(), data.size());
 			if (!write_replica(target, 0, rec.blocks, buf->data()).ok()) {
+				free_extents(remap.allocated);
 				result = make_error(EIO, "rebuild write failed");
 				continue;
 			}
-			progress_.bytes_copied += data.size();
+			progress_.bytes_copied += want_blocks * kBlock;
 			if (target.drive != r.drive) {
-				b.delete_extent(r.drive, Extent{r.start_block, rec.blocks});
-				b.put_extent(target.drive, Extent{target.start_block, rec.blocks});
-				to_free.emplace_back(r.drive, Extent{r.start_block, rec.blocks});
+				stage_runs(b, r.drive, r.runs, {});
+				stage_runs(b, target.drive, {}, target.runs);
+				for (const Run &run : r.runs)
+					to_free.emplace_back(r.drive, Extent{run.start, run.count});
+			} else {
+				stage_runs(b, r.drive, r.runs, target.runs);
 			}
+			allocated.insert(allocated.end(), remap.allocated.begin(), remap.allocated.end());
+			to_free.insert(to_free.end(), remap.freed.begin(), remap.freed.end());
 			target.generation = rec.generation;
 			r = target;
 			changed = true;
@@ -954,21 +1182,32 @@ Status ChunkStore::check()
 		std::string name = "chunk " + std::to_string(id);
 		if (rec.crcs.size() != rec.blocks || rec.replicas.empty())
 			return make_error(EUCLEAN, name + ": malformed record");
+		const std::vector<bool> mapped = rec.mapped();
+		for (uint32_t b = 0; b < rec.blocks; b++)
+			if (rec.written[b] && !mapped[b])
+				return make_error(EUCLEAN, name + ": written block " + std::to_string(b) +
+								   " has no space");
 		for (const Replica &r : rec.replicas) {
-			auto it = extents.find({r.drive, r.start_block});
-			if (it == extents.end() || it->second != rec.blocks)
-				return make_error(EUCLEAN, name + ": replica on drive " +
-								   std::to_string(r.drive) +
-								   " has no allocation record");
+			if (rec.current(r) && r.mapped(rec.blocks) != mapped)
+				return make_error(EUCLEAN, name + ": current replicas map different blocks");
+			if (r.runs.empty())
+				continue;
 			auto slot = drives_.find(r.drive);
 			if (slot == drives_.end())
 				return make_error(EUCLEAN, name + ": unknown drive");
 			auto [u, fresh] = used.try_emplace(r.drive, slot->second.allocator->total_blocks());
-			Status s = u->second.mark_allocated(Extent{r.start_block, rec.blocks});
-			if (!s.ok())
-				return make_error(EUCLEAN, name + ": doubly allocated blocks on drive " +
-								   std::to_string(r.drive));
-			owned++;
+			for (const Run &run : r.runs) {
+				auto it = extents.find({r.drive, run.start});
+				if (it == extents.end() || it->second != run.count)
+					return make_error(EUCLEAN, name + ": replica on drive " +
+									   std::to_string(r.drive) +
+									   " has no allocation record");
+				Status s = u->second.mark_allocated(Extent{run.start, run.count});
+				if (!s.ok())
+					return make_error(EUCLEAN, name + ": doubly allocated blocks on drive " +
+									   std::to_string(r.drive));
+				owned++;
+			}
 		}
 		return {};
 	}));

@@ -1,7 +1,8 @@
 // ChunkStore: replicated, checksummed chunks on the drives of one node.
 //
-// A chunk is chunk_blocks blocks of 4 KiB; each replica is one contiguous
-// extent on one drive, chosen by placement (placement.h).  A write goes to
+// A chunk is chunk_blocks blocks of 4 KiB; each replica lives on one drive,
+// chosen by placement (placement.h), as runs of blocks allocated when they
+// are first written (space grows with the data, 4 KiB at a time).  A write goes to
 // every live, up-to-date replica and is acknowledged only when each of them
 // has it durably (data write + fdatasync through io_uring, then a synced
 // RocksDB commit).  A read verifies every block's crc32c; a bad block is
@@ -9,11 +10,12 @@
 // data is never returned.
 //
 // Write protocol (crash-safe at every step, see docs/on-disk.md):
-//   1. only when overwriting written blocks: commit {chunk record if new +
-//      its extents, intent with the new crcs}
-//   2. write data to every live replica, fdatasync each
-//   3. commit {chunk record with new crcs/generation (+ extents if new),
-//      delete intent}
+//   1. only when overwriting written blocks: commit {intent with the new
+//      crcs}
+//   2. allocate (in memory) the blocks of the range not mapped yet, write
+//      data to every live replica, fdatasync each
+//   3. commit {chunk record with new crcs/generation and runs, the new
+//      runs' extents, delete intent}
 // open() resolves leftover intents: each block rolls forward if any replica
 // holds the new data, else stays old; replicas are made to agree.
 //
@@ -130,26 +132,32 @@ public:
 	// Every recorded drive, by id.
 	std::vector<DriveStatus> drive_status();
 
+	// *space (if given) of write, allocate, discard and remove: how many
+	// blocks the chunk's space changed by (per replica: the blocks mapped
+	// on each of its drives), for st_blocks.
+
 	// data: whole blocks, first_block + blocks <= chunk_blocks.  A chunk
 	// that does not exist yet is created with `replicas` replicas (0: the
 	// store's default, StoreOptions::replicas); ENOSPC when no drive set
-	// has room for it.
-	// *created (if given) says whether this write created the chunk.
+	// has room for it.  Blocks written for the first time get their space
+	// now.
 	Status write(uint64_t chunk_id, uint32_t first_block, std::span<const std::byte> data,
-		     uint32_t replicas = 0, bool *created = nullptr);
-	// Creates the chunk (space reserved on `replicas` drives, every block
-	// unwritten, reading as zeros) if it does not exist.  ENOSPC as write.
-	Status allocate(uint64_t chunk_id, uint32_t replicas = 0, bool *created = nullptr);
+		     uint32_t replicas = 0, int64_t *space = nullptr);
+	// Reserves the whole chunk (space for every block on `replicas`
+	// drives; blocks not written read as zeros), creating it if it does
+	// not exist.  ENOSPC as write.
+	Status allocate(uint64_t chunk_id, uint32_t replicas = 0, int64_t *space = nullptr);
 	// Marks blocks [first_block, first_block + count) unwritten: they read
-	// as zeros again (a metadata-only change; the extent stays allocated).
-	// ENOENT if the chunk does not exist.
-	Status discard(uint64_t chunk_id, uint32_t first_block, uint32_t count);
+	// as zeros again, and their space is freed on every replica.  No data
+	// I/O.  ENOENT if the chunk does not exist.
+	Status discard(uint64_t chunk_id, uint32_t first_block, uint32_t count,
+		       int64_t *space = nullptr);
 	// Ids of the existing chunks in [lo, hi), in order; at most limit.
 	Result<std::vector<uint64_t>> chunk_ids(uint64_t lo, uint64_t hi, size_t limit = SIZE_MAX);
 	// Never-written blocks (and chunks) read as zeros.
 	Status read(uint64_t chunk_id, uint32_t first_block, std::span<std::byte> out);
-	// Frees the chunk's extents; ENOENT if it does not exist.
-	Status remove(uint64_t chunk_id);
+	// Frees the chunk's space; ENOENT if it does not exist.
+	Status remove(uint64_t chunk_id, int64_t *space = nullptr);
 
 	Result<ScrubReport> scrub();
 	// Re-creates missing and stale replicas on live drives, at most
@@ -188,6 +196,11 @@ private:
 	};
 	static constexpr size_t kStripes = 64;
 	struct Token {};
+	// Space a remap took now (given back if its commit fails) and space it
+	// gives up once its commit succeeded, as (drive, extent).
+	struct Remap {
+		std::vector<std::pair<uint32_t, Extent>> allocated, freed;
+	};
 
 public:
 	ChunkStore(Token, StoreOptions options, std::unique_ptr<MetaStore> meta);
@@ -205,22 +218,37 @@ private:
 	Status mark_failed_locked(uint32_t drive_id);
 	bool crash(CrashPoint point);
 	Status usable() const;
-	// Reads blocks [first, first+count) of replica r into buf (verifying
-	// nothing).  Marks the drive failed on I/O error.
+	// Reads the mapped blocks of [first, first+count) of replica r into buf
+	// (block first at buf; unmapped blocks are left alone; nothing is
+	// verified).  Marks the drive failed on I/O error.
 	Status read_replica(const Replica &r, uint32_t first, uint32_t count, std::byte *buf);
+	// Writes (and flushes) the mapped blocks of [first, first+count).
 	Status write_replica(const Replica &r, uint32_t first, uint32_t count, const std::byte *buf);
+	// The I/O for the mapped blocks of [first, first+count) of r on d, one
+	// op per run.
+	static std::vector<IoOp> replica_ops(const Replica &r, const Drive &d, IoOp::Kind kind,
+					     uint32_t first, uint32_t count, std::byte *buf);
+	// Gives r exactly the chunk blocks in want: blocks it lacks are
+	// allocated on its drive (next to its runs when possible), blocks it
+	// has beyond want are listed to free.  r is untouched on error
+	// (ENOSPC).  Caller holds state_mu_.
+	Status remap_locked(Replica &r, const std::vector<bool> &want, Remap &out);
+	// The A-key changes from a replica's old runs to its new ones.
+	static void stage_runs(MetaStore::Batch &b, uint32_t drive, const std::vector<Run> &old_runs,
+			       const std::vector<Run> &new_runs);
 	static bool out_of_space(const Status &s);
 	// Fills out with verified contents of the range, repairing bad copies.
 	// buf: a chunk-sized I/O buffer.
 	Status read_verified(uint64_t chunk_id, const ChunkRecord &rec, uint32_t first,
 			     uint32_t count, std::byte *out, std::byte *buf);
-	// A new chunk's record with `replicas` replicas placed and their extents
-	// allocated in memory (listed in allocated; the caller commits their
-	// A keys with the record or frees them).  Caller holds the chunk stripe.
-	Result<ChunkRecord> new_chunk(uint64_t chunk_id, uint32_t replicas,
-				      std::vector<std::pair<uint32_t, Extent>> &allocated);
-	// A new replica's drive and extent (allocated); caller holds state_mu_.
-	Result<Replica> new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec);
+	// A new chunk's record with `replicas` replicas placed on drives with
+	// at least `blocks` free blocks; nothing is allocated yet (write and
+	// allocate map the blocks they need).  Caller holds the chunk stripe.
+	Result<ChunkRecord> new_chunk(uint64_t chunk_id, uint32_t replicas, uint64_t blocks);
+	// A drive for a new replica of rec with `blocks` free; caller holds
+	// state_mu_.
+	Result<uint32_t> new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec,
+						uint64_t blocks);
 	void free_extents(const std::vector<std::pair<uint32_t, Extent>> &extents);
 
 	const StoreOptions options_;

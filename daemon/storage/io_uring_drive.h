@@ -25,6 +25,7 @@
 #include <mutex>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "status.h"
 #include "unique_fd.h"
@@ -53,6 +54,9 @@ struct IoBatch {
 	unsigned remaining = 0;  // guarded by the drive's lock
 	int error = 0;
 	std::string what;
+	// Its waiter sleeps here, woken alone when the batch completes or it
+	// is to take over reaping (no herd of waiters woken per completion).
+	std::condition_variable done;
 };
 
 // Fault injection for tests: returns an errno to fail the op with (the
@@ -85,8 +89,9 @@ public:
 	Status finish(IoBatch &batch);
 	// start + finish.
 	Status run(std::span<IoOp> ops, bool flush = false);
-	// Durability point: fdatasync through the ring (a cache flush on block
-	// devices, data + size metadata on files).
+	// Durability point for every write that completed before the call:
+	// fdatasync through the ring (a cache flush on block devices, data +
+	// size metadata on files).
 	Status flush();
 
 	bool failed() const { return failed_; }
@@ -114,6 +119,11 @@ private:
 	// Becomes the reaper (or waits for the current one) and processes at
 	// least one completion.  Called with lock held; may drop it meanwhile.
 	void reap(std::unique_lock<std::mutex> &lock);
+	// One fdatasync through the ring; 0 or an errno.
+	int flush_once(std::string &what);
+	// Until batch has completed: reaps when nobody else does, else sleeps on
+	// batch.done.  Called with lock held.
+	void wait_for(IoBatch &batch, std::unique_lock<std::mutex> &lock);
 
 	UniqueFd fd_;
 	uint64_t size_;
@@ -130,6 +140,7 @@ private:
 	unsigned in_flight_ = 0;     // submitted or prepared, not reaped
 	bool reaper_active_ = false;  // one thread at a time owns the CQ
 	bool closing_ = false;        // destructor: ops may be gone
+	std::vector<IoBatch *> waiters_;  // sleeping in wait_for()
 };
 
 }  // namespace weft::storage

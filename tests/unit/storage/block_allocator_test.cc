@@ -28,6 +28,52 @@ TEST(BlockAllocator, AllocatesUntilFullThenEnospcAsAValue)
 	EXPECT_EQ(*again, got[4]);
 }
 
+TEST(BlockAllocator, AllocateNearGrowsInPlaceThenFitsThenTakesPieces)
+{
+	BlockAllocator a(100);
+	ASSERT_TRUE(a.mark_allocated({10, 5}).ok());
+	ASSERT_TRUE(a.mark_allocated({40, 10}).ok());
+	// From the hint on, as far as it is free: 15..39 is free.
+	auto got = a.allocate_near(15, 4);
+	ASSERT_TRUE(got.ok());
+	EXPECT_EQ(*got, (std::vector<Extent>{{15, 4}}));
+	// Hint 19, 30 blocks: 19..39 (21), then the rest in the first run long
+	// enough (0..9).
+	got = a.allocate_near(19, 30);
+	ASSERT_TRUE(got.ok());
+	EXPECT_EQ(*got, (std::vector<Extent>{{19, 21}, {0, 9}}));
+	// No hint: first fit (9 is too short).
+	got = a.allocate_near(UINT64_MAX, 3);
+	ASSERT_TRUE(got.ok());
+	EXPECT_EQ(*got, (std::vector<Extent>{{50, 3}}));
+	// Free: 9 (1), 53..99 (47).  48 blocks: no run is long enough, so
+	// first-fit pieces.
+	EXPECT_EQ(a.free_blocks(), 48u);
+	got = a.allocate_near(UINT64_MAX, 48);
+	ASSERT_TRUE(got.ok());
+	EXPECT_EQ(*got, (std::vector<Extent>{{9, 1}, {53, 47}}));
+	EXPECT_EQ(a.free_blocks(), 0u);
+	// Nothing taken when there is not enough.
+	ASSERT_TRUE(a.free({53, 2}).ok());
+	auto full = a.allocate_near(UINT64_MAX, 3);
+	ASSERT_FALSE(full.ok());
+	EXPECT_EQ(full.error().code, ENOSPC);
+	EXPECT_EQ(a.free_blocks(), 2u);
+}
+
+TEST(BlockAllocator, FreeAlignedFindsAWholeFreeSlot)
+{
+	BlockAllocator a(64);
+	EXPECT_EQ(a.free_aligned(16), 0u);
+	ASSERT_TRUE(a.mark_allocated({0, 1}).ok());
+	EXPECT_EQ(a.free_aligned(16), 16u);
+	ASSERT_TRUE(a.mark_allocated({20, 1}).ok());
+	EXPECT_EQ(a.free_aligned(16), 32u);
+	ASSERT_TRUE(a.mark_allocated({63, 1}).ok());
+	ASSERT_TRUE(a.mark_allocated({40, 1}).ok());
+	EXPECT_EQ(a.free_aligned(16), UINT64_MAX);
+}
+
 TEST(BlockAllocator, NeverHandsOutABlockTwice)
 {
 	BlockAllocator a(4096);

@@ -3,11 +3,16 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <chrono>
 #include <thread>
 #include <cstring>
 
+#include "storage/byte_order.h"
 #include "temp_dir.h"
+
+#include <rocksdb/db.h>
+#include <functional>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -75,7 +80,9 @@ protected:
 
 	uint64_t block_offset(ChunkStore &s, const Replica &r, uint32_t block)
 	{
-		return s.drive(r.drive)->block_offset(r.start_block + block);
+		int64_t b = r.locate(block);
+		EXPECT_GE(b, 0) << "block " << block << " has no space";
+		return s.drive(r.drive)->block_offset(static_cast<uint64_t>(b));
 	}
 
 	TempDir dir_;
@@ -134,6 +141,180 @@ TEST_F(ChunkStoreTest, AllocateDiscardAndListChunkIds)
 	ASSERT_TRUE(ids.ok());
 	EXPECT_EQ(*ids, (std::vector<uint64_t>{10, 11, 30}));
 	ASSERT_TRUE(s->check().ok());
+}
+
+// Space grows with the data, 4 KiB at a time, and shrinks with discard.
+TEST_F(ChunkStoreTest, SpaceGrowsWithTheDataAndIsFreedByDiscard)
+{
+	auto s = make(2, 2);
+	const uint64_t free1 = s->free_blocks(1), free2 = s->free_blocks(2);
+	auto data = pattern(kChunkBytes, 30);
+	auto blocks = [&](uint32_t first, uint32_t n) {
+		return std::span<const std::byte>(data).subspan(first * 4096, n * 4096);
+	};
+	int64_t space = -1;
+	ASSERT_TRUE(s->write(1, 0, blocks(0, 1), 0, &space).ok());
+	EXPECT_EQ(space, 1);
+	EXPECT_EQ(s->free_blocks(1), free1 - 1);  // 4 KiB per replica, not a chunk
+	EXPECT_EQ(s->free_blocks(2), free2 - 1);
+	ASSERT_TRUE(s->write(1, 1, blocks(1, 2), 0, &space).ok());
+	EXPECT_EQ(space, 2);
+	// Growing at the end stays one run (one extent) on each drive.
+	for (const Replica &r : record(*s, 1).replicas)
+		EXPECT_EQ(r.runs.size(), 1u);
+	ASSERT_TRUE(s->write(1, 10, blocks(10, 1), 0, &space).ok());
+	EXPECT_EQ(space, 1);
+	EXPECT_EQ(record(*s, 1).mapped_blocks(), 4u);
+	// An overwrite of mapped blocks takes no space.
+	ASSERT_TRUE(s->write(1, 0, blocks(0, 3), 0, &space).ok());
+	EXPECT_EQ(space, 0);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+
+	// Unwritten blocks in between read as zeros, written ones as written.
+	std::vector<std::byte> out(kChunkBytes), expect(kChunkBytes);
+	std::memcpy(expect.data(), data.data(), 3 * 4096);
+	std::memcpy(expect.data() + 10 * 4096, data.data() + 10 * 4096, 4096);
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	EXPECT_EQ(out, expect);
+
+	// Overwrite and growth in one write (an intent, and new space).
+	ASSERT_TRUE(s->write(1, 0, data, 0, &space).ok());
+	EXPECT_EQ(space, kChunkBlocks - 4);
+	EXPECT_EQ(s->free_blocks(1), free1 - kChunkBlocks);
+	s.reset();
+	s = open(2);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	EXPECT_EQ(out, data);
+
+	// Discard frees the range on both replicas; allocate reserves it again.
+	ASSERT_TRUE(s->discard(1, 4, 5, &space).ok());
+	EXPECT_EQ(space, -5);
+	EXPECT_EQ(s->free_blocks(1), free1 - kChunkBlocks + 5);
+	EXPECT_EQ(s->free_blocks(2), free2 - kChunkBlocks + 5);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	expect = data;
+	std::fill(expect.begin() + 4 * 4096, expect.begin() + 9 * 4096, std::byte{0});
+	EXPECT_EQ(out, expect);
+	ASSERT_TRUE(s->allocate(1, 0, &space).ok());
+	EXPECT_EQ(space, 5);
+	ASSERT_TRUE(s->allocate(1, 0, &space).ok());
+	EXPECT_EQ(space, 0);
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	EXPECT_EQ(out, expect);  // reserved, still reading as zeros
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	ASSERT_TRUE(s->remove(1, &space).ok());
+	EXPECT_EQ(space, -static_cast<int64_t>(kChunkBlocks));
+	EXPECT_EQ(s->free_blocks(1), free1);
+	EXPECT_EQ(s->free_blocks(2), free2);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+}
+
+// Chunks growing side by side each start in a free chunk-sized slot, so
+// each stays one extent per drive while there is room.
+TEST_F(ChunkStoreTest, InterleavedGrowthKeepsChunksContiguous)
+{
+	auto s = make(1, 1);
+	auto data = pattern(4096, 31);
+	for (uint32_t b = 0; b < kChunkBlocks; b++)
+		for (uint64_t c = 1; c <= 3; c++)
+			ASSERT_TRUE(s->write(c, b, data).ok());
+	for (uint64_t c = 1; c <= 3; c++)
+		EXPECT_EQ(record(*s, c).replicas[0].runs.size(), 1u) << "chunk " << c;
+	ASSERT_TRUE(s->check().ok());
+}
+
+// A rebuilt replica gets exactly the space the good ones have.
+TEST_F(ChunkStoreTest, RebuildCopiesOnlyTheSpaceInUse)
+{
+	auto s = make(2, 3);
+	auto data = pattern(3 * 4096, 32);
+	ASSERT_TRUE(s->write(1, 5, data).ok());
+	ChunkRecord before = record(*s, 1);
+	std::map<uint32_t, uint64_t> free_before;
+	for (uint32_t d = 1; d <= 3; d++)
+		free_before[d] = s->free_blocks(d);
+	ASSERT_TRUE(s->fail_drive(before.replicas[0].drive).ok());
+	ASSERT_TRUE(s->rebuild().ok());
+	ChunkRecord after = record(*s, 1);
+	EXPECT_NE(after.replicas[0].drive, before.replicas[0].drive);
+	for (const Replica &r : after.replicas) {
+		EXPECT_TRUE(after.current(r));
+		EXPECT_EQ(r.mapped(kChunkBlocks), after.mapped());
+		EXPECT_EQ(r.mapped_blocks(), 3u);
+	}
+	// 3 blocks on the new drive, the failed drive's 3 given back.
+	EXPECT_EQ(s->free_blocks(after.replicas[0].drive), free_before[after.replicas[0].drive] - 3);
+	EXPECT_EQ(s->free_blocks(before.replicas[0].drive), free_before[before.replicas[0].drive] + 3);
+	std::vector<std::byte> out(3 * 4096);
+	ASSERT_TRUE(s->fail_drive(after.replicas[1].drive).ok());
+	ASSERT_TRUE(s->read(1, 5, out).ok());  // from the rebuilt copy alone
+	EXPECT_EQ(out, data);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+}
+
+// A store written by the previous format (metadata format 1: no format key,
+// version 1 chunk records with one whole-chunk extent per replica) opens
+// and reads as it is; a newer format is refused by name.
+TEST_F(ChunkStoreTest, PreviousFormatIsReadNewerIsRefused)
+{
+	auto data = pattern(kChunkBytes, 33);
+	uint64_t start = 0;
+	{
+		auto s = make(1, 1);
+		ASSERT_TRUE(s->write(7, 0, data).ok());
+		ChunkRecord rec = record(*s, 7);
+		ASSERT_EQ(rec.replicas[0].runs.size(), 1u);
+		start = rec.replicas[0].runs[0].start;
+	}
+	auto raw = [&](const std::function<void(rocksdb::DB &)> &fn) {
+		rocksdb::DB *db = nullptr;
+		ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir_.path() + "/meta", &db).ok());
+		fn(*db);
+		delete db;
+	};
+	raw([&](rocksdb::DB &db) {
+		std::string v1, key = "C";
+		append_be<uint64_t>(key, 7);
+		append_le<uint8_t>(v1, 1);
+		append_le<uint32_t>(v1, kChunkBlocks);
+		append_le<uint64_t>(v1, 1);  // generation
+		append_le<uint8_t>(v1, 1);
+		append_le<uint32_t>(v1, 1);  // drive 1
+		append_le<uint64_t>(v1, start);
+		append_le<uint64_t>(v1, 1);
+		append_le<uint8_t>(v1, 0xff);
+		append_le<uint8_t>(v1, 0xff);
+		std::vector<uint32_t> crcs(kChunkBlocks);
+		block_checksums(data, crcs);
+		for (uint32_t c : crcs)
+			append_le<uint32_t>(v1, c);
+		ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), key, v1).ok());
+		ASSERT_TRUE(db.Delete(rocksdb::WriteOptions(), "Mconfig/format").ok());
+	});
+	{
+		auto s = open(1);
+		ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+		std::vector<std::byte> out(kChunkBytes);
+		ASSERT_TRUE(s->read(7, 0, out).ok());
+		EXPECT_EQ(out, data);
+		int64_t space = 0;
+		ASSERT_TRUE(s->discard(7, 8, 8, &space).ok());  // rewritten as version 2
+		EXPECT_EQ(space, -8);
+		ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	}
+	raw([&](rocksdb::DB &db) {
+		std::string v;
+		ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), "Mconfig/format", &v).ok());
+		EXPECT_EQ(v, "2");
+		ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), "Mconfig/format", "3").ok());
+	});
+	auto refused = ChunkStore::open(options(1));
+	ASSERT_FALSE(refused.ok());
+	EXPECT_EQ(refused.error().code, EPROTONOSUPPORT);
+	EXPECT_NE(refused.error().message.find("format 3"), std::string::npos)
+		<< refused.error().message;
 }
 
 TEST_F(ChunkStoreTest, WriteThenReadBackWholeAndPartial)
@@ -610,6 +791,90 @@ TEST_P(CrashPointTest, ANewChunkInterruptedLeavesNothingBehind)
 		EXPECT_EQ(s->free_blocks(1) + s->free_blocks(2), free_before);
 		EXPECT_TRUE(std::all_of(out.begin(), out.end(), [](std::byte b) { return b == std::byte{0}; }));
 	}
+}
+
+// A write that grows a chunk (blocks 4..9 get space) and overwrites two of
+// its written blocks (2, 3: an intent), killed at every step.  The new
+// space is committed only with step 3: before that nothing is allocated on
+// disk, the grown blocks read as zeros, and no block leaks.  The
+// overwritten blocks follow the intent rules (old, or rolled forward once
+// the data was durable somewhere).
+TEST_P(CrashPointTest, AGrowingWriteInterruptedLeaksNothing)
+{
+	CrashPoint point = GetParam();
+	auto v1 = pattern(kChunkBytes, 23), v2 = pattern(kChunkBytes, 24);
+	uint64_t free_before = 0;
+	{
+		auto s = make(2, 2);
+		ASSERT_TRUE(s->write(1, 0, std::span(v1).first(4 * 4096)).ok());
+		free_before = s->free_blocks(1) + s->free_blocks(2);
+	}
+	StoreOptions o = options(2);
+	o.crash_at = [point](CrashPoint p) { return p == point; };
+	{
+		auto s = ChunkStore::open(o);
+		ASSERT_TRUE(s.ok());
+		Status w = (*s)->write(1, 2, std::span(v2).subspan(2 * 4096, 8 * 4096));
+		EXPECT_EQ(w.ok(), point == CrashPoint::kAfterCommit);
+	}
+	auto s = open(2);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	std::vector<std::byte> out(kChunkBytes);
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	std::vector<std::byte> expect(kChunkBytes);
+	std::memcpy(expect.data(), v1.data(), 4 * 4096);
+	if (point != CrashPoint::kAfterIntent)  // durable somewhere: rolled forward
+		std::memcpy(expect.data() + 2 * 4096, v2.data() + 2 * 4096, 2 * 4096);
+	if (point == CrashPoint::kAfterCommit) {
+		std::memcpy(expect.data() + 4 * 4096, v2.data() + 4 * 4096, 6 * 4096);
+		EXPECT_EQ(s->free_blocks(1) + s->free_blocks(2), free_before - 2 * 6);
+	} else {
+		EXPECT_EQ(s->free_blocks(1) + s->free_blocks(2), free_before);
+		EXPECT_EQ(record(*s, 1).mapped_blocks(), 4u);
+	}
+	EXPECT_EQ(out, expect);
+	auto scrub = s->scrub();
+	ASSERT_TRUE(scrub.ok());
+	EXPECT_EQ(scrub->bad_blocks, 0u);
+	EXPECT_EQ(s->redundancy()->healthy, 1u);
+	// The store keeps working and the chunk grows again.
+	ASSERT_TRUE(s->write(1, 0, v2).ok());
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	EXPECT_EQ(out, v2);
+	EXPECT_EQ(s->free_blocks(1) + s->free_blocks(2), free_before - 2 * (kChunkBlocks - 4));
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+}
+
+// Pure growth of an existing chunk (no intent: the blocks were never
+// written), killed at every step it reaches.
+TEST_P(CrashPointTest, GrowthWithoutAnIntentInterruptedLeaksNothing)
+{
+	CrashPoint point = GetParam();
+	auto v = pattern(kChunkBytes, 25);
+	uint64_t free_before = 0;
+	{
+		auto s = make(2, 2);
+		ASSERT_TRUE(s->write(3, 0, std::span(v).first(4096)).ok());
+		free_before = s->free_blocks(1) + s->free_blocks(2);
+	}
+	StoreOptions o = options(2);
+	o.crash_at = [point](CrashPoint p) { return p == point; };
+	bool completes = point == CrashPoint::kAfterCommit || point == CrashPoint::kAfterIntent;
+	{
+		auto s = ChunkStore::open(o);
+		ASSERT_TRUE(s.ok());
+		Status w = (*s)->write(3, 8, std::span(v).subspan(8 * 4096, 4 * 4096));
+		EXPECT_EQ(w.ok(), completes);
+	}
+	auto s = open(2);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	std::vector<std::byte> out(kChunkBytes), expect(kChunkBytes);
+	std::memcpy(expect.data(), v.data(), 4096);
+	if (completes)
+		std::memcpy(expect.data() + 8 * 4096, v.data() + 8 * 4096, 4 * 4096);
+	ASSERT_TRUE(s->read(3, 0, out).ok());
+	EXPECT_EQ(out, expect);
+	EXPECT_EQ(s->free_blocks(1) + s->free_blocks(2), free_before - (completes ? 2 * 4 : 0));
 }
 
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashPointTest,

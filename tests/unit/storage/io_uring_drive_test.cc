@@ -4,8 +4,10 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstring>
 #include <thread>
+#include <vector>
 
 #include "storage/aligned_buffer.h"
 #include "temp_dir.h"
@@ -114,6 +116,35 @@ TEST(IoUringDrive, KernelErrorsAndShortTransfersFailTheDrive)
 		EXPECT_EQ((*drive)->run({&beyond, 1}).error().code, EINVAL);
 		EXPECT_FALSE((*drive)->failed());
 	}
+}
+
+// Flushes from many threads at once all complete; a failed one fails its
+// caller and the drive.
+TEST(IoUringDrive, ConcurrentFlushes)
+{
+	testing::TempDir dir;
+	auto drive = open_file(dir);
+	std::atomic<unsigned> flushes{0};
+	drive->set_fault_hook([&](const IoOp &op) {
+		flushes += op.kind == IoOp::Kind::kFlush;
+		return 0;
+	});
+	constexpr unsigned kThreads = 16, kEach = 10;
+	std::atomic<unsigned> ok{0};
+	std::vector<std::thread> pool;
+	for (unsigned t = 0; t < kThreads; t++)
+		pool.emplace_back([&] {
+			for (unsigned i = 0; i < kEach; i++)
+				ok += drive->flush().ok();
+		});
+	for (auto &th : pool)
+		th.join();
+	EXPECT_EQ(ok, kThreads * kEach);
+	EXPECT_EQ(flushes, kThreads * kEach);
+
+	drive->set_fault_hook([](const IoOp &op) { return op.kind == IoOp::Kind::kFlush ? EIO : 0; });
+	EXPECT_EQ(drive->flush().error().code, EIO);
+	EXPECT_TRUE(drive->failed());
 }
 
 TEST(IoUringDrive, ThreadsShareOneRingWithoutLosingCompletions)
