@@ -329,6 +329,32 @@ int weft_chan_list(int (*fn)(const struct weft_chan_info *info, void *arg), void
 	return ret;
 }
 
+int weft_queue_list(int (*fn)(const struct weft_queue_info *info, void *arg), void *arg)
+{
+	struct weft_queue_info info;
+	struct weft_chan *chan;
+	int ret = 0;
+	u32 i;
+
+	mutex_lock(&weft_chan_mutex);
+	list_for_each_entry(chan, &weft_chans, node) {
+		for (i = 0; i < chan->nr_queues && !ret; i++) {
+			const struct weft_queue *q = &chan->queues[i];
+
+			memset(&info, 0, sizeof(info));
+			strscpy(info.channel, chan->name, sizeof(info.channel));
+			info.queue = i;
+			info.in_flight = chan->depth - data_race(q->nr_free);
+			info.stats = data_race(q->qs);
+			ret = fn(&info, arg);
+		}
+		if (ret)
+			break;
+	}
+	mutex_unlock(&weft_chan_mutex);
+	return ret;
+}
+
 int weft_mount_list(int (*fn)(const struct weft_mount_info *info, void *arg), void *arg)
 {
 	int ret;

@@ -66,6 +66,25 @@ static inline void weft_inode_set_atime(struct inode *inode, struct timespec64 t
 #endif
 }
 
+/* readers of the same (inode_get_ctime came with inode_set_ctime_to_ts) */
+static inline struct timespec64 weft_inode_get_ctime(const struct inode *inode)
+{
+#ifdef WEFT_HAVE_INODE_SET_CTIME
+	return inode_get_ctime(inode);
+#else
+	return inode->i_ctime;
+#endif
+}
+
+static inline struct timespec64 weft_inode_get_mtime(const struct inode *inode)
+{
+#ifdef WEFT_HAVE_INODE_TIMESTAMP_ACCESSORS
+	return inode_get_mtime(inode);
+#else
+	return inode->i_mtime;
+#endif
+}
+
 /* 6.3+: vm_flags may only change through vm_flags_set(). */
 static inline void weft_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
 {
@@ -99,6 +118,47 @@ static int name(struct folio *folio, struct writeback_control *wbc, void *data) 
 static int name(struct page *page, struct writeback_control *wbc, void *data) \
 {									\
 	return fn(page_folio(page), wbc, data);				\
+}
+#endif
+
+/*
+ * 6.12+: ->write_begin and ->write_end take a folio, before a page.
+ * WEFT_WRITE_BEGIN(name, fn) defines name as the ->write_begin that calls
+ * int fn(struct file *, struct address_space *, loff_t pos, unsigned int len,
+ * struct folio **foliop); WEFT_WRITE_END(name, fn) the ->write_end that calls
+ * int fn(struct file *, struct address_space *, loff_t pos, unsigned int len,
+ * unsigned int copied, struct folio *).
+ */
+#ifdef WEFT_HAVE_WRITE_BEGIN_FOLIO
+#define WEFT_WRITE_BEGIN(name, fn)					\
+static int name(struct file *file, struct address_space *mapping, loff_t pos, \
+		unsigned int len, struct folio **foliop, void **fsdata)	\
+{									\
+	return fn(file, mapping, pos, len, foliop);			\
+}
+#define WEFT_WRITE_END(name, fn)					\
+static int name(struct file *file, struct address_space *mapping, loff_t pos, \
+		unsigned int len, unsigned int copied, struct folio *folio, void *fsdata) \
+{									\
+	return fn(file, mapping, pos, len, copied, folio);		\
+}
+#else
+#define WEFT_WRITE_BEGIN(name, fn)					\
+static int name(struct file *file, struct address_space *mapping, loff_t pos, \
+		unsigned int len, struct page **pagep, void **fsdata)	\
+{									\
+	struct folio *folio;						\
+	int err = fn(file, mapping, pos, len, &folio);			\
+									\
+	if (!err)							\
+		*pagep = &folio->page;					\
+	return err;							\
+}
+#define WEFT_WRITE_END(name, fn)					\
+static int name(struct file *file, struct address_space *mapping, loff_t pos, \
+		unsigned int len, unsigned int copied, struct page *page, void *fsdata) \
+{									\
+	return fn(file, mapping, pos, len, copied, page_folio(page));	\
 }
 #endif
 

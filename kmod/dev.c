@@ -195,8 +195,13 @@ static long weft_ioc_enter(struct weft_daemon *d, struct weft_enter __user *uen)
 	spin_unlock(&q->lock);
 
 	if ((en.flags & WEFT_ENTER_WAIT) && !en.available) {
-		if (en.spin_us)
+		if (en.spin_us) {
 			en.available = weft_enter_spin(q, en.spin_us, &en.rejected);
+			if (en.available)
+				data_race(q->qs.spin_found++);
+			else
+				data_race(q->qs.spin_missed++);
+		}
 		if (!en.available) {
 			/* asleep: callers stop polling and sleep too */
 			WRITE_ONCE(q->daemon_cpu, -1);
@@ -234,7 +239,9 @@ static long weft_dev_ioctl(struct file *file, unsigned int cmd, unsigned long ar
 			return -ENOTCONN;
 		return weft_ioc_enter(d, argp);
 	case WEFT_IOC_NOTIFY:
-		return -EOPNOTSUPP;	/* cache invalidation: next issue */
+		if (!READ_ONCE(d->chan))
+			return -ENOTCONN;
+		return weft_notify(d, argp);
 	default:
 		return -ENOTTY;
 	}

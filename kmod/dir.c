@@ -147,10 +147,26 @@ out:
 	return err < 0 ? err : 0;
 }
 
+/*
+ * fsync on a directory: weftd commits namespace changes as they happen;
+ * FSYNC on the directory's node makes every earlier commit durable (its
+ * store syncs its log), as a local file system's directory fsync does.
+ */
+static int weft_dir_fsync(struct file *file, loff_t start, loff_t end, int datasync)
+{
+	struct inode *dir = file_inode(file);
+	struct weft_req req;
+
+	weft_req_init(&req, WEFT_OP_FSYNC, weft_nodeid(dir));
+	req.sqe.u.rw.flags = datasync ? WEFT_FSYNC_DATASYNC : 0;
+	return weft_send(dir, &req);
+}
+
 const struct file_operations weft_dir_operations = {
 	.llseek		= generic_file_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= weft_readdir,
+	.fsync		= weft_dir_fsync,
 };
 
 /* ------------------------------------------------------------------ */
@@ -184,6 +200,8 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 	struct weft_entry_out out;
 	struct weft_req req;
 	struct inode *inode;
+	void *acls = NULL;
+	u32 acls_len = 0;
 	kgid_t gid;
 	int err;
 
@@ -199,11 +217,22 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 	err = weft_acl_prepare(dir, &mode, &default_acl, &acl);
 	if (err)
 		return err;
-	in = kmalloc(sizeof(*in) + namelen + tlen, GFP_KERNEL);
-	if (!in) {
-		err = -ENOMEM;
-		goto out_acl;
+	/* inherited ACLs travel in the request: weftd stores them atomically */
+	if (!target) {
+		acls = weft_acl_encode(default_acl, acl, &acls_len);
+		if (IS_ERR(acls)) {
+			err = PTR_ERR(acls);
+			acls = NULL;
+			goto out_acl;
+		}
 	}
+	err = -E2BIG;	/* ACLs larger than this ring's slots can carry */
+	if (sizeof(*in) + namelen + tlen + acls_len > WEFT_SB(dir->i_sb)->chan->max_io)
+		goto out_acl;
+	err = -ENOMEM;
+	in = kmalloc(sizeof(*in) + namelen + tlen + acls_len, GFP_KERNEL);
+	if (!in)
+		goto out_acl;
 	/*
 	 * Owner as inode_init_owner() would choose it: the caller's fsuid and
 	 * fsgid seen through the mount's idmap; setgid directories.
@@ -220,13 +249,17 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 	in->gid = from_kgid_munged(&init_user_ns, gid);
 	in->namelen = namelen;
 	in->flags = tmpfile ? WEFT_CREATE_TMPFILE : 0;
+	if (acls_len)
+		in->flags |= WEFT_CREATE_ACLS;
 	memcpy(in + 1, dentry->d_name.name, namelen);
 	if (tlen)
 		memcpy((char *)(in + 1) + namelen, target, tlen);
+	if (acls_len)
+		memcpy((char *)(in + 1) + namelen, acls, acls_len);
 
 	weft_req_init(&req, opcode, weft_nodeid(dir));
 	req.in = in;
-	req.in_len = sizeof(*in) + namelen + tlen;
+	req.in_len = sizeof(*in) + namelen + tlen + acls_len;
 	req.out = &out;
 	req.out_max = sizeof(out);
 	err = weft_send(dir, &req);
@@ -241,12 +274,7 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 		err = PTR_ERR(inode);
 		goto out_acl;
 	}
-	/* not atomic with the creation: a failure leaves the node without */
-	err = weft_acl_apply(inode, default_acl, acl);
-	if (err) {
-		iput(inode);
-		goto out_acl;
-	}
+	weft_acl_cache_new(inode, default_acl, acl);
 	if (tmpfile) {
 		if (inode->i_nlink) {	/* weftd linked it somewhere */
 			iput(inode);
@@ -263,6 +291,7 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 	weft_attr_expire(dir);
 	err = 0;
 out_acl:
+	kfree(acls);
 	posix_acl_release(default_acl);
 	posix_acl_release(acl);
 	return err;

@@ -3,17 +3,26 @@
  * Regular files and symlink targets.
  *
  * Reads go through the page cache (read_folio, readahead: one READ per
- * up to max_io bytes).  Writes are write-through, as FUSE does without its
- * writeback cache: write_iter sends the data to weftd in requests of up to
- * max_io bytes, then drops the cached pages of the range, so the page cache
- * never holds dirty pages and fsync only has to ask weftd to make the data
- * durable.  Shared writable mappings are refused until there is a
- * writeback path (generic_file_readonly_mmap).
+ * up to max_io bytes).  Writes, by default, go through a writeback cache,
+ * as FUSE's -o writeback_cache: write() copies into the page cache
+ * (write_begin/write_end), moves i_size and mtime here, and dirties the
+ * pages; ->writepages sends runs of contiguous dirty folios to weftd as
+ * one WRITE of up to max_io bytes each.  A WRITE that fails is recorded
+ * on the mapping (mapping_set_error): fsync and close() report it.  While
+ * data or times are unsent the kernel owns i_size, mtime and ctime
+ * (inode.c: weft_owns_size); ->write_inode sends the times after the data.
+ * fsync writes back and waits, then asks weftd for durability (FSYNC).
+ *
+ * With -o nowriteback, writes are write-through: write_iter sends the data
+ * to weftd in requests of up to max_io bytes, then drops the cached pages
+ * of the range.  O_DIRECT writes always take that path, after writing back
+ * the dirty pages of their range.
  */
 #include <linux/build_bug.h>
 #include <linux/falloc.h>
 #include <linux/highmem.h>
 #include <linux/pagemap.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uio.h>
 #include <linux/writeback.h>
@@ -117,26 +126,31 @@ static void weft_fill_folio(struct folio *folio, const u8 *buf, size_t n)
 	}
 }
 
-static int weft_read_folio(struct file *file, struct folio *folio)
+/* read a locked folio from weftd and mark it uptodate; it stays locked */
+static int weft_fill_folio_sync(struct inode *inode, struct folio *folio)
 {
-	struct inode *inode = folio->mapping->host;
 	size_t len = folio_size(folio);
 	ssize_t n;
 	void *buf;
 
 	buf = kvmalloc(len, GFP_KERNEL);
-	if (!buf) {
-		folio_unlock(folio);
+	if (!buf)
 		return -ENOMEM;
-	}
 	n = weft_read_range(inode, folio_pos(folio), buf, len);
 	if (n >= 0) {
 		weft_fill_folio(folio, buf, n);
 		folio_mark_uptodate(folio);
 	}
 	kvfree(buf);
-	folio_unlock(folio);
 	return n < 0 ? n : 0;
+}
+
+static int weft_read_folio(struct file *file, struct folio *folio)
+{
+	int err = weft_fill_folio_sync(folio->mapping->host, folio);
+
+	folio_unlock(folio);
+	return err;
 }
 
 /*
@@ -193,67 +207,173 @@ out:
 }
 
 /* ------------------------------------------------------------------ */
-/* writeback: pages dirtied through shared writable mappings           */
+/* writeback: dirty folios to weftd, contiguous runs in one WRITE      */
 
 /*
- * Called with the folio locked and its dirty bit already cleared for I/O
- * (write_cache_pages); unlocks it.  The bytes past i_size are not sent.
+ * A run of contiguous folios under writeback whose bytes (up to i_size)
+ * were copied to buf; sent as WRITEs of up to max_io bytes.  Folios here
+ * are single pages (weft never enables large folios on its mappings), so
+ * one always fits a buffer of at least PAGE_SIZE.
+ */
+struct weft_wb_batch {
+	struct inode *inode;
+	void *buf;
+	size_t cap;		/* bytes buf holds */
+	loff_t pos;		/* file offset of buf[0] */
+	size_t len;		/* bytes in buf */
+	struct folio **folios;
+	unsigned int nr, max_nr;
+	int err;		/* first error of this writeback */
+};
+
+/* buffers for up to cap bytes; falls back to one page under memory pressure */
+static int weft_wb_init(struct weft_wb_batch *b, struct inode *inode, size_t cap)
+{
+	memset(b, 0, sizeof(*b));
+	b->inode = inode;
+	cap = max_t(size_t, round_down(cap, PAGE_SIZE), PAGE_SIZE);
+	if (cap > PAGE_SIZE) {
+		b->buf = kvmalloc(cap, GFP_KERNEL | __GFP_NOWARN);
+		b->folios = kmalloc_array(cap / PAGE_SIZE, sizeof(*b->folios),
+					  GFP_KERNEL | __GFP_NOWARN);
+		if (!b->buf || !b->folios) {
+			kvfree(b->buf);
+			kfree(b->folios);
+			cap = PAGE_SIZE;
+		}
+	}
+	if (cap == PAGE_SIZE) {
+		b->buf = kmalloc(PAGE_SIZE, GFP_KERNEL);
+		b->folios = kmalloc(sizeof(*b->folios), GFP_KERNEL);
+		if (!b->buf || !b->folios) {
+			kfree(b->buf);
+			kfree(b->folios);
+			return -ENOMEM;
+		}
+	}
+	b->cap = cap;
+	b->max_nr = cap / PAGE_SIZE;
+	return 0;
+}
+
+static void weft_wb_free(struct weft_wb_batch *b)
+{
+	kvfree(b->buf);
+	kfree(b->folios);
+}
+
+/*
+ * Send the batch and end writeback on its folios.  A failure (weftd's
+ * errno, ENOTCONN for a daemon that is gone, EIO for a reply that makes no
+ * progress) is recorded on the mapping for fsync and close(); the folios
+ * end clean all the same, so a dead daemon never pins dirty pages.
+ */
+static void weft_wb_flush(struct weft_wb_batch *b)
+{
+	struct inode *inode = b->inode;
+	u32 max = weft_max_io(inode);
+	size_t done = 0;
+	unsigned int i;
+	int err = 0;
+
+	if (!b->nr)
+		return;
+	while (done < b->len) {
+		u32 len = min_t(size_t, b->len - done, max);
+		struct weft_write_out out;
+		struct weft_req req;
+
+		weft_req_init(&req, WEFT_OP_WRITE, weft_nodeid(inode));
+		req.sqe.u.rw.offset = b->pos + done;
+		req.sqe.u.rw.size = len;
+		req.in = b->buf + done;
+		req.in_len = len;
+		req.out = &out;
+		req.out_max = sizeof(out);
+		err = weft_send(inode, &req);
+		if (!err && (req.out_len != sizeof(out) || !out.size || out.size > len))
+			err = -EIO;
+		if (err)
+			break;
+		done += out.size;	/* a short WRITE: send the rest again */
+	}
+	if (err) {
+		mapping_set_error(inode->i_mapping, err);
+		if (!b->err)
+			b->err = err;
+	}
+	/* before the writeback bit clears: a GETATTR sent earlier is stale */
+	weft_size_changed(inode);
+	weft_attr_expire(inode);
+	for (i = 0; i < b->nr; i++) {
+		folio_end_writeback(b->folios[i]);
+		folio_put(b->folios[i]);
+	}
+	b->nr = 0;
+	b->len = 0;
+}
+
+/*
+ * write_cache_pages callback: the folio is locked and its dirty bit
+ * cleared for I/O; copy it into the batch (sending the batch first when
+ * this folio does not continue it or does not fit), start writeback,
+ * unlock.  The bytes past i_size are not sent.
  */
 static int weft_writepage(struct folio *folio, struct writeback_control *wbc, void *data)
 {
-	struct address_space *mapping = folio->mapping;
-	struct inode *inode = mapping->host;
-	loff_t pos = folio_pos(folio), size = i_size_read(inode);
-	struct weft_write_out out;
-	struct weft_req req;
+	struct weft_wb_batch *b = data;
+	loff_t pos = folio_pos(folio), size = i_size_read(b->inode);
 	size_t len, off;
-	void *buf;
-	int err;
 
 	if (pos >= size) {
 		folio_unlock(folio);	/* truncated meanwhile: nothing to write */
 		return 0;
 	}
 	len = min_t(loff_t, folio_size(folio), size - pos);
-	buf = kmalloc(len, GFP_NOFS);
-	if (!buf) {
-		folio_redirty_for_writepage(wbc, folio);
+	if (b->nr && (pos != b->pos + b->len || b->len + len > b->cap || b->nr == b->max_nr))
+		weft_wb_flush(b);
+	if (WARN_ON_ONCE(len > b->cap)) {
+		/* cannot happen with single-page folios; never lose it silently */
+		mapping_set_error(folio->mapping, -EIO);
 		folio_unlock(folio);
-		return -ENOMEM;
+		return -EIO;
 	}
 	for (off = 0; off < len; off += PAGE_SIZE) {
 		void *kaddr = kmap_local_folio(folio, off);
 
-		memcpy(buf + off, kaddr, min_t(size_t, PAGE_SIZE, len - off));
+		memcpy(b->buf + b->len + off, kaddr, min_t(size_t, PAGE_SIZE, len - off));
 		kunmap_local(kaddr);
 	}
+	folio_get(folio);
 	folio_start_writeback(folio);
 	folio_unlock(folio);
-
-	weft_req_init(&req, WEFT_OP_WRITE, weft_nodeid(inode));
-	req.sqe.u.rw.offset = pos;
-	req.sqe.u.rw.size = len;
-	req.in = buf;
-	req.in_len = len;
-	req.out = &out;
-	req.out_max = sizeof(out);
-	err = weft_send(inode, &req);
-	if (!err && (req.out_len != sizeof(out) || out.size != len))
-		err = -EIO;
-	kfree(buf);
-	if (err)
-		mapping_set_error(mapping, err);
-	else
-		weft_attr_expire(inode);
-	folio_end_writeback(folio);
-	return err;
+	if (!b->nr)
+		b->pos = pos;
+	b->folios[b->nr++] = folio;
+	b->len += len;
+	return 0;
 }
 
 WEFT_WRITEPAGE_CB(weft_writepage_cb, weft_writepage)
 
 static int weft_writepages(struct address_space *mapping, struct writeback_control *wbc)
 {
-	return write_cache_pages(mapping, wbc, weft_writepage_cb, NULL);
+	struct weft_wb_batch b;
+	unsigned int nofs;
+	int err;
+
+	/* what reclaim would do while we allocate must not re-enter the fs */
+	nofs = memalloc_nofs_save();
+	err = weft_wb_init(&b, mapping->host, weft_max_io(mapping->host));
+	if (!err) {
+		err = write_cache_pages(mapping, wbc, weft_writepage_cb, &b);
+		weft_wb_flush(&b);
+		if (!err)
+			err = b.err;
+		weft_wb_free(&b);
+	}
+	memalloc_nofs_restore(nofs);
+	return err;
 }
 
 /* a dirty folio that invalidate_inode_pages2() wants gone: write it first */
@@ -263,15 +383,100 @@ static int weft_launder_folio(struct folio *folio)
 		.sync_mode	= WB_SYNC_ALL,
 		.nr_to_write	= 1,
 	};
+	struct weft_wb_batch b;
+	unsigned int nofs;
 	int err;
 
-	if (!folio_clear_dirty_for_io(folio))
-		return 0;
-	err = weft_writepage(folio, &wbc, NULL);
-	folio_lock(folio);	/* the caller expects it locked still */
-	folio_wait_writeback(folio);
+	nofs = memalloc_nofs_save();
+	err = weft_wb_init(&b, folio->mapping->host, folio_size(folio));
+	memalloc_nofs_restore(nofs);
+	if (err)
+		return err;
+	if (folio_clear_dirty_for_io(folio)) {
+		err = weft_writepage(folio, &wbc, &b);
+		weft_wb_flush(&b);
+		if (!err)
+			err = b.err;
+		folio_lock(folio);	/* the caller expects it locked still */
+	}
+	weft_wb_free(&b);
 	return err;
 }
+
+/* writeback cache: a dirtied folio (write() or a shared mapping) moved mtime */
+static bool weft_dirty_folio(struct address_space *mapping, struct folio *folio)
+{
+	struct inode *inode = mapping->host;
+
+	if (WEFT_SB(inode->i_sb)->writeback)
+		set_bit(WEFT_I_TIMES_DIRTY, &WEFT_I(inode)->flags);
+	return filemap_dirty_folio(mapping, folio);
+}
+
+/* ------------------------------------------------------------------ */
+/* buffered writes into the page cache (writeback cache)               */
+
+/*
+ * The folio at pos, locked, with the bytes around [pos, pos + len) valid:
+ * read from weftd unless the write covers it or it lies past i_size.
+ */
+static int weft_write_begin_folio(struct file *file, struct address_space *mapping,
+				  loff_t pos, unsigned int len, struct folio **foliop)
+{
+	struct inode *inode = mapping->host;
+	struct folio *folio;
+	struct page *page;
+	int err;
+
+	page = grab_cache_page_write_begin(mapping, pos >> PAGE_SHIFT);
+	if (!page)
+		return -ENOMEM;
+	folio = page_folio(page);
+	*foliop = folio;
+	if (folio_test_uptodate(folio))
+		return 0;
+	/* a whole-folio write: write_end marks it uptodate if all was copied */
+	if (!offset_in_folio(folio, pos) && len >= folio_size(folio))
+		return 0;
+	if (folio_pos(folio) >= i_size_read(inode)) {
+		folio_zero_range(folio, 0, folio_size(folio));
+		folio_mark_uptodate(folio);
+		return 0;
+	}
+	err = weft_fill_folio_sync(inode, folio);
+	if (err) {
+		folio_unlock(folio);
+		folio_put(folio);
+	}
+	return err;
+}
+
+/* under the inode lock (write_iter): i_size moves here, weftd learns it at writeback */
+static int weft_write_end_folio(struct file *file, struct address_space *mapping,
+				loff_t pos, unsigned int len, unsigned int copied,
+				struct folio *folio)
+{
+	struct inode *inode = mapping->host;
+
+	if (!folio_test_uptodate(folio)) {
+		/* a whole-folio write that copied less: nothing valid to keep */
+		if (copied < len)
+			copied = 0;
+		else
+			folio_mark_uptodate(folio);
+	}
+	if (copied) {
+		if (pos + copied > i_size_read(inode))
+			i_size_write(inode, pos + copied);
+		folio_mark_dirty(folio);
+	}
+	folio_unlock(folio);
+	folio_put(folio);
+	return copied;
+}
+
+WEFT_WRITE_BEGIN(weft_write_begin, weft_write_begin_folio)
+WEFT_WRITE_END(weft_write_end, weft_write_end_folio)
 
 /* ------------------------------------------------------------------ */
 /* O_DIRECT                                                            */
@@ -344,12 +549,41 @@ const struct address_space_operations weft_file_aops = {
 	.read_folio	= weft_read_folio,
 	.readahead	= weft_readahead,
 	.writepages	= weft_writepages,
-	.dirty_folio	= filemap_dirty_folio,
+	.dirty_folio	= weft_dirty_folio,
 	.launder_folio	= weft_launder_folio,
+	.write_begin	= weft_write_begin,
+	.write_end	= weft_write_end,
 };
 
 /* ------------------------------------------------------------------ */
 /* writes                                                              */
+
+/*
+ * Writeback cache: O_APPEND asks weftd for the size first when the cached
+ * one has expired (another client may have grown the file; a size with
+ * unsent local writes stays, weft_owns_size).
+ */
+static ssize_t weft_cache_write_iter(struct kiocb *iocb, struct iov_iter *from)
+{
+	struct inode *inode = file_inode(iocb->ki_filp);
+	ssize_t ret;
+
+	inode_lock(inode);
+	if ((iocb->ki_flags & IOCB_APPEND) &&
+	    !time_before(jiffies, READ_ONCE(WEFT_I(inode)->attr_expires))) {
+		ret = weft_revalidate(inode);
+		if (ret)
+			goto unlock;
+	}
+	ret = generic_write_checks(iocb, from);
+	if (ret > 0)
+		ret = __generic_file_write_iter(iocb, from);
+unlock:
+	inode_unlock(inode);
+	if (ret > 0)
+		ret = generic_write_sync(iocb, ret);
+	return ret;
+}
 
 static ssize_t weft_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
@@ -360,6 +594,8 @@ static ssize_t weft_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	loff_t start, pos;
 	void *buf;
 
+	if (!(iocb->ki_flags & IOCB_DIRECT) && WEFT_SB(inode->i_sb)->writeback)
+		return weft_cache_write_iter(iocb, from);
 	buf = kvmalloc(max, GFP_KERNEL);
 	if (!buf)
 		return -ENOMEM;
@@ -376,7 +612,7 @@ static ssize_t weft_write_iter(struct kiocb *iocb, struct iov_iter *from)
 	if (ret)
 		goto unlock;
 	start = pos = iocb->ki_pos;
-	/* pages dirtied through a mapping reach weftd before this write */
+	/* dirty pages of the range (write(), mappings) reach weftd before this write */
 	ret = filemap_write_and_wait_range(inode->i_mapping, start,
 					   start + iov_iter_count(from) - 1);
 	if (ret)
@@ -420,6 +656,7 @@ static ssize_t weft_write_iter(struct kiocb *iocb, struct iov_iter *from)
 					      (pos - 1) >> PAGE_SHIFT);
 		if (pos > i_size_read(inode))
 			i_size_write(inode, pos);
+		weft_size_changed(inode);
 		weft_attr_expire(inode);
 		iocb->ki_pos = pos;
 	}
@@ -431,10 +668,19 @@ unlock:
 	return ret;
 }
 
-/* close(): what a shared mapping dirtied goes out, errors reported */
+/*
+ * close(): dirty pages and unsent times go out, as fuse_flush does, and a
+ * writeback error not reported yet (background writeback that failed) is
+ * returned; fsync still sees it too (errseq, per open file).
+ */
 static int weft_flush(struct file *file, fl_owner_t id)
 {
-	return filemap_write_and_wait(file->f_mapping);
+	struct inode *inode = file_inode(file);
+	int err, err2;
+
+	err = write_inode_now(inode, 1);
+	err2 = filemap_check_errors(file->f_mapping);
+	return err ? err : err2;
 }
 
 static int weft_fsync(struct file *file, loff_t start, loff_t end, int datasync)
@@ -443,10 +689,15 @@ static int weft_fsync(struct file *file, loff_t start, loff_t end, int datasync)
 	struct weft_req req;
 	int err;
 
-	/* write() is write-through: only pages dirtied through mappings wait */
+	/* data first, then the times buffered writes set, then durability */
 	err = file_write_and_wait_range(file, start, end);
 	if (err)
 		return err;
+	if (!datasync) {
+		err = weft_write_times(inode);
+		if (err)
+			return err;
+	}
 	weft_req_init(&req, WEFT_OP_FSYNC, weft_nodeid(inode));
 	req.sqe.fh = (uintptr_t)file->private_data;
 	req.sqe.u.rw.flags = datasync ? WEFT_FSYNC_DATASYNC : 0;
@@ -509,6 +760,9 @@ static long weft_fallocate(struct file *file, int mode, loff_t offset, loff_t le
 	if (zeroes)
 		truncate_pagecache_range(inode, offset, end - 1);
 	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
+	/* a size this kernel owns (unsent writes) grows here too */
+	if (!(mode & FALLOC_FL_KEEP_SIZE) && end > i_size_read(inode))
+		i_size_write(inode, end);
 unlock_mapping:
 	filemap_invalidate_unlock(mapping);
 unlock:

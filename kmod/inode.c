@@ -4,8 +4,10 @@
  * getattr, statfs.  Directory operations are in dir.c.
  *
  *   mount -t weft [NAME/]FS DIR -o timeout=S,grace=S,attr_timeout=S,
- *                               entry_timeout=S,negative_timeout=S
+ *                               entry_timeout=S,negative_timeout=S,
+ *                               writeback|nowriteback
  */
+#include <linux/backing-dev.h>
 #include <linux/fs_context.h>
 #include <linux/fs_parser.h>
 #include <linux/module.h>
@@ -47,12 +49,44 @@ static void weft_set_times(struct inode *inode, const struct weft_attr *a)
 	weft_inode_set_ctime(inode, (struct timespec64){ a->ctime_sec, a->ctime_nsec });
 }
 
-/* attr was validated (weft_attr_valid) when its completion was reaped */
-void weft_update_attr(struct inode *inode, const struct weft_attr *a, u64 attr_valid_ns)
+/*
+ * Writeback cache: while this inode has data or times weftd has not seen
+ * (dirty or writeback pages, unsent mtime), the kernel owns i_size, mtime
+ * and ctime, as FUSE's writeback_cache does; weftd's are older.
+ */
+static bool weft_owns_size(struct inode *inode)
+{
+	struct address_space *mapping = inode->i_mapping;
+
+	return S_ISREG(inode->i_mode) && WEFT_SB(inode->i_sb)->writeback &&
+	       (test_bit(WEFT_I_TIMES_DIRTY, &WEFT_I(inode)->flags) ||
+		mapping_tagged(mapping, PAGECACHE_TAG_DIRTY) ||
+		mapping_tagged(mapping, PAGECACHE_TAG_WRITEBACK));
+}
+
+/* a local write moved data or size: attributes asked for before are stale */
+void weft_size_changed(struct inode *inode)
 {
 	struct weft_inode *wi = WEFT_I(inode);
 
 	spin_lock(&wi->lock);
+	wi->size_ver++;
+	spin_unlock(&wi->lock);
+}
+
+/*
+ * attr was validated (weft_attr_valid) when its completion was reaped.
+ * ver: wi->size_ver when the request was sent (U64_MAX: do not check); a
+ * writeback that completed since makes the size and times in attr stale.
+ */
+static void weft_apply_attr(struct inode *inode, const struct weft_attr *a, u64 attr_valid_ns,
+			    u64 ver)
+{
+	struct weft_inode *wi = WEFT_I(inode);
+	bool keep;
+
+	spin_lock(&wi->lock);
+	keep = weft_owns_size(inode) || (ver != U64_MAX && ver != wi->size_ver);
 	inode->i_mode = (inode->i_mode & S_IFMT) | (a->mode & ~S_IFMT);
 	/* set-id bits from elsewhere: writes must check for privileges again */
 	if (is_sxid(a->mode) && IS_NOSEC(inode))
@@ -60,7 +94,8 @@ void weft_update_attr(struct inode *inode, const struct weft_attr *a, u64 attr_v
 	set_nlink(inode, a->nlink);
 	inode->i_uid = make_kuid(&init_user_ns, a->uid);
 	inode->i_gid = make_kgid(&init_user_ns, a->gid);
-	i_size_write(inode, a->size);
+	if (!keep)
+		i_size_write(inode, a->size);
 	inode->i_blocks = a->blocks;
 	/*
 	 * An ACL change elsewhere (another mount, another client) moved the
@@ -70,9 +105,17 @@ void weft_update_attr(struct inode *inode, const struct weft_attr *a, u64 attr_v
 		wi->ctime = (struct timespec64){ a->ctime_sec, a->ctime_nsec };
 		forget_all_cached_acls(inode);
 	}
-	weft_set_times(inode, a);
+	if (keep)
+		weft_inode_set_atime(inode, (struct timespec64){ a->atime_sec, a->atime_nsec });
+	else
+		weft_set_times(inode, a);
 	wi->attr_expires = weft_expiry(attr_valid_ns, WEFT_SB(inode->i_sb)->attr_timeout);
 	spin_unlock(&wi->lock);
+}
+
+void weft_update_attr(struct inode *inode, const struct weft_attr *a, u64 attr_valid_ns)
+{
+	weft_apply_attr(inode, a, attr_valid_ns, U64_MAX);
 }
 
 static int weft_inode_test(struct inode *inode, void *data)
@@ -136,12 +179,18 @@ struct inode *weft_iget(struct super_block *sb, u64 nodeid,
 	return inode;
 }
 
-static int weft_do_getattr(struct inode *inode)
+/* GETATTR: refresh the cached attributes from weftd */
+int weft_revalidate(struct inode *inode)
 {
+	struct weft_inode *wi = WEFT_I(inode);
 	struct weft_attr_out out;
 	struct weft_req req;
+	u64 ver;
 	int err;
 
+	spin_lock(&wi->lock);
+	ver = wi->size_ver;
+	spin_unlock(&wi->lock);
 	weft_req_init(&req, WEFT_OP_GETATTR, weft_nodeid(inode));
 	req.out = &out;
 	req.out_max = sizeof(out);
@@ -150,7 +199,7 @@ static int weft_do_getattr(struct inode *inode)
 		return err;
 	if ((inode->i_mode ^ out.attr.mode) & S_IFMT)
 		return -EIO;
-	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
+	weft_apply_attr(inode, &out.attr, out.attr_valid_ns, ver);
 	return 0;
 }
 
@@ -164,7 +213,7 @@ int weft_getattr(WEFT_IDMAP_ARG, const struct path *path, struct kstat *stat,
 	if (sync == AT_STATX_FORCE_SYNC ||
 	    (sync != AT_STATX_DONT_SYNC &&
 	     !time_before(jiffies, READ_ONCE(WEFT_I(inode)->attr_expires)))) {
-		err = weft_do_getattr(inode);
+		err = weft_revalidate(inode);
 		if (err)
 			return err;
 	}
@@ -242,6 +291,8 @@ int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr)
 		in.atime_nsec = attr->ia_atime.tv_nsec;
 	}
 	if (valid & ATTR_MTIME) {
+		/* an explicit mtime replaces the one buffered writes left */
+		clear_bit(WEFT_I_TIMES_DIRTY, &WEFT_I(inode)->flags);
 		in.valid |= WEFT_SETATTR_MTIME;
 		in.mtime_sec = attr->ia_mtime.tv_sec;
 		in.mtime_nsec = attr->ia_mtime.tv_nsec;
@@ -264,6 +315,39 @@ int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr)
 	if ((valid & ATTR_MODE) && IS_POSIXACL(inode))
 		return weft_posix_acl_chmod(idmap, dentry, inode->i_mode);
 	return 0;
+}
+
+/*
+ * Writeback cache: tell weftd the mtime and ctime buffered writes set here
+ * (after their data, so its WRITEs do not move them again).  From
+ * ->write_inode, fsync and close.
+ */
+int weft_write_times(struct inode *inode)
+{
+	struct weft_setattr_in in = {};
+	struct weft_attr_out out;
+	struct timespec64 t;
+	int err;
+
+	if (!test_and_clear_bit(WEFT_I_TIMES_DIRTY, &WEFT_I(inode)->flags))
+		return 0;
+	in.valid = WEFT_SETATTR_MTIME | WEFT_SETATTR_CTIME;
+	t = weft_inode_get_mtime(inode);
+	in.mtime_sec = t.tv_sec;
+	in.mtime_nsec = t.tv_nsec;
+	t = weft_inode_get_ctime(inode);
+	in.ctime_sec = t.tv_sec;
+	in.ctime_nsec = t.tv_nsec;
+	err = weft_send_setattr(inode, &in, &out);
+	if (err)
+		return err;	/* weftd keeps the times of its last WRITE */
+	weft_update_attr(inode, &out.attr, out.attr_valid_ns);
+	return 0;
+}
+
+static int weft_write_inode(struct inode *inode, struct writeback_control *wbc)
+{
+	return weft_write_times(inode);
 }
 
 /* a mode change (an ACL was set) with ctime now */
@@ -322,6 +406,8 @@ static struct inode *weft_alloc_inode(struct super_block *sb)
 	wi->nodeid = 0;
 	wi->attr_expires = jiffies;
 	wi->ctime = (struct timespec64){};
+	wi->flags = 0;
+	wi->size_ver = 0;
 	spin_lock_init(&wi->lock);
 	return &wi->vfs_inode;
 }
@@ -366,6 +452,8 @@ int weft_mount_options(struct weft_sb *sbi, char *buf, size_t len)
 		n += scnprintf(buf + n, len - n, "grace=%u,", sbi->grace);
 	n += scnprintf(buf + n, len - n, "attr_timeout=%u,entry_timeout=%u,negative_timeout=%u",
 		       sbi->attr_timeout, sbi->entry_timeout, sbi->negative_timeout);
+	if (!sbi->writeback)
+		n += scnprintf(buf + n, len - n, ",nowriteback");
 	return n;
 }
 
@@ -399,6 +487,7 @@ static const struct super_operations weft_super_operations = {
 	.alloc_inode	= weft_alloc_inode,
 	.free_inode	= weft_free_inode,
 	.evict_inode	= weft_evict_inode,
+	.write_inode	= weft_write_inode,
 	.statfs		= weft_statfs,
 	.show_options	= weft_show_options,
 	.show_devname	= weft_show_devname,
@@ -445,7 +534,8 @@ struct weft_fs_context {
 	struct weft_mount_out root;	/* the daemon's MOUNT reply */
 };
 
-enum { Opt_timeout, Opt_grace, Opt_attr_timeout, Opt_entry_timeout, Opt_negative_timeout };
+enum { Opt_timeout, Opt_grace, Opt_attr_timeout, Opt_entry_timeout, Opt_negative_timeout,
+	Opt_writeback };
 
 static const struct fs_parameter_spec weft_fs_parameters[] = {
 	fsparam_u32("timeout",		Opt_timeout),
@@ -453,6 +543,7 @@ static const struct fs_parameter_spec weft_fs_parameters[] = {
 	fsparam_u32("attr_timeout",	Opt_attr_timeout),
 	fsparam_u32("entry_timeout",	Opt_entry_timeout),
 	fsparam_u32("negative_timeout",	Opt_negative_timeout),
+	fsparam_flag_no("writeback",	Opt_writeback),
 	{}
 };
 
@@ -493,6 +584,9 @@ static int weft_parse_param(struct fs_context *fc, struct fs_parameter *param)
 		break;
 	case Opt_negative_timeout:
 		sbi->negative_timeout = result.uint_32;
+		break;
+	case Opt_writeback:
+		sbi->writeback = !result.negated;
 		break;
 	}
 	return 0;
@@ -536,10 +630,15 @@ static int weft_fill_super(struct super_block *sb, struct fs_context *fc)
 	err = super_setup_bdi(sb);
 	if (err)
 		return err;
+	/* readahead and writeback in requests as large as the ring carries */
+	sb->s_bdi->ra_pages = max_t(unsigned long, VM_READAHEAD_PAGES,
+				    sbi->chan->max_io >> PAGE_SHIFT);
+	sb->s_bdi->io_pages = sb->s_bdi->ra_pages;
 
 	mutex_lock(&weft_chan_mutex);
 	list_add_tail(&sbi->node, &weft_mounts);
 	mutex_unlock(&weft_chan_mutex);
+	weft_notify_sb_add(sb);		/* weftd may invalidate from now on */
 	return 0;
 }
 
@@ -665,6 +764,7 @@ static int weft_init_fs_context(struct fs_context *fc)
 	sbi->attr_timeout = 1;
 	sbi->entry_timeout = 1;
 	sbi->negative_timeout = 0;
+	sbi->writeback = true;
 	ctx->sbi = sbi;
 	fc->fs_private = ctx;
 	fc->ops = &weft_context_ops;
@@ -675,6 +775,7 @@ static void weft_kill_sb(struct super_block *sb)
 {
 	struct weft_sb *sbi = WEFT_SB(sb);
 
+	weft_notify_sb_del(sb);		/* waits for notifications walking sb */
 	kill_anon_super(sb);
 	weft_sb_free(sbi);
 }

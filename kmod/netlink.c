@@ -43,6 +43,7 @@ static const struct nla_policy weft_genl_policy[WEFT_A_MAX + 1] = {
 	[WEFT_A_CHANNEL]	= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
 	[WEFT_A_MOUNT]		= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
 	[WEFT_A_OP_STATS]	= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
+	[WEFT_A_QUEUE_STATS]	= { .type = NLA_REJECT, .reject_message = "reply-only attribute" },
 	/* request attributes */
 	[WEFT_A_CHANNEL_NAME]	= { .type = NLA_NUL_STRING, .len = WEFT_NAME_MAX - 1 },
 	[WEFT_A_TIMEOUT_MS]	= NLA_POLICY_FULL_RANGE(NLA_U32, &weft_timeout_range),
@@ -306,6 +307,36 @@ static int weft_nl_op_stats_dump(struct sk_buff *skb, struct netlink_callback *c
 	return weft_nl_dump_done(&d, err);
 }
 
+static int weft_nl_fill_queue(const struct weft_queue_info *qi, void *arg)
+{
+	const struct weft_queue_stats *st = &qi->stats;
+	struct weft_nl_dump *d = arg;
+	struct sk_buff *skb = d->skb;
+	struct nlattr *nest;
+
+	if (weft_nl_dump_skip(d))
+		return 0;
+	nest = weft_nl_dump_open(d, WEFT_CMD_QUEUE_STATS, WEFT_A_QUEUE_STATS);
+	if (!nest)
+		return -EMSGSIZE;
+	return weft_nl_dump_close(d, nest,
+		weft_nla_put_strn(skb, WEFT_A_QS_CHANNEL, qi->channel, sizeof(qi->channel)) ||
+		nla_put_u32(skb, WEFT_A_QS_QUEUE, qi->queue) ||
+		nla_put_u32(skb, WEFT_A_QS_IN_FLIGHT, qi->in_flight) ||
+		nla_put_u64_64bit(skb, WEFT_A_QS_POLLED, st->polled, WEFT_A_QS_PAD) ||
+		nla_put_u64_64bit(skb, WEFT_A_QS_SLEPT, st->slept, WEFT_A_QS_PAD) ||
+		nla_put_u64_64bit(skb, WEFT_A_QS_DAEMON_WOKEN, st->daemon_woken, WEFT_A_QS_PAD) ||
+		nla_put_u64_64bit(skb, WEFT_A_QS_SPIN_FOUND, st->spin_found, WEFT_A_QS_PAD) ||
+		nla_put_u64_64bit(skb, WEFT_A_QS_SPIN_MISSED, st->spin_missed, WEFT_A_QS_PAD));
+}
+
+static int weft_nl_queue_stats_dump(struct sk_buff *skb, struct netlink_callback *cb)
+{
+	struct weft_nl_dump d = { .skb = skb, .cb = cb, .skip = cb->args[0] };
+
+	return weft_nl_dump_done(&d, weft_queue_list(weft_nl_fill_queue, &d));
+}
+
 static int weft_nl_set(struct sk_buff *skb, struct genl_info *info)
 {
 	const u32 *timeout = NULL, *grace = NULL;
@@ -415,6 +446,10 @@ static const struct genl_small_ops weft_genl_ops[] = {
 	{
 		.cmd	= WEFT_CMD_OP_STATS,
 		.dumpit	= weft_nl_op_stats_dump,
+	},
+	{
+		.cmd	= WEFT_CMD_QUEUE_STATS,
+		.dumpit	= weft_nl_queue_stats_dump,
 	},
 };
 

@@ -184,8 +184,10 @@ static bool weft_publish(struct weft_queue *q, struct weft_req *req)
 static void weft_wake_daemon(struct weft_queue *q)
 {
 	smp_mb();
-	if (waitqueue_active(&q->daemon_wq))
+	if (waitqueue_active(&q->daemon_wq)) {
+		data_race(q->qs.daemon_woken++);
 		wake_up(&q->daemon_wq);
+	}
 }
 
 /* publish pending requests while the SQ has room; caller holds q->lock */
@@ -546,8 +548,11 @@ static int weft_req_wait(struct weft_queue *q, struct weft_req *req, unsigned lo
 {
 	int ret = 1;
 
-	if (weft_req_poll(q, req))
+	if (weft_req_poll(q, req)) {
+		data_race(q->qs.polled++);
 		return 1;
+	}
+	data_race(q->qs.slept++);
 	for (;;) {
 		set_current_state(TASK_KILLABLE);
 		if (weft_req_done(req))

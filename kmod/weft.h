@@ -11,9 +11,11 @@
  *   inode.c    file system type, mount, super block, inodes, getattr
  *   dir.c      lookup, d_revalidate, readdir, namespace changes, O_TMPFILE
  *   file.c     regular files: open/release, page cache reads and readahead,
- *              write-through writes, writeback of shared mappings, O_DIRECT,
- *              fsync, fallocate, SEEK_DATA/SEEK_HOLE; symlink targets
+ *              buffered writes (writeback cache, or write-through with
+ *              -o nowriteback), batched writeback, O_DIRECT, fsync,
+ *              fallocate, SEEK_DATA/SEEK_HOLE; symlink targets
  *   xattr.c    extended attributes and POSIX ACLs
+ *   notify.c   daemon -> kernel cache invalidation (WEFT_IOC_NOTIFY)
  */
 #ifndef _WEFT_H
 #define _WEFT_H
@@ -76,6 +78,20 @@ struct weft_slot {
 };
 
 /*
+ * How a queue's round trips went, for `weft stats --queues`: whether the
+ * caller's completion was found by polling or needed a sleep and a
+ * wake-up, and whether the daemon's ENTER found work while it spun.
+ * Counted without the lock (a lost increment is harmless).
+ */
+struct weft_queue_stats {
+	unsigned long polled;		/* completion seen while the caller polled */
+	unsigned long slept;		/* the caller slept for its completion */
+	unsigned long daemon_woken;	/* a submission woke a sleeping daemon */
+	unsigned long spin_found;	/* ENTER's spin found a request */
+	unsigned long spin_missed;	/* ENTER spun, then slept */
+};
+
+/*
  * One queue: a submission ring, a completion ring and depth slots.  The
  * ring pointers point into the current daemon's region and are NULL while
  * no daemon is attached.  Everything is protected by lock, a spinlock:
@@ -102,6 +118,7 @@ struct weft_queue {
 	wait_queue_head_t daemon_wq;	/* daemon waiting in ENTER for SQ entries */
 	int daemon_cpu;		/* CPU the daemon busy-polls or serves on, -1: asleep */
 	u32 poll_us;		/* how long a caller may poll for its completion */
+	struct weft_queue_stats qs;	/* how round trips went (req.c, dev.c) */
 };
 
 struct weft_daemon;
@@ -211,6 +228,10 @@ struct weft_sb {
 	u32 attr_timeout, entry_timeout, negative_timeout;	/* seconds */
 	u32 timeout, grace;		/* seconds, when set (mount options) */
 	unsigned int set;		/* WEFT_OPT_* given at mount */
+	bool writeback;			/* writeback cache (default), else write-through */
+	/* notify.c: the live super block, under weft_notify_sem */
+	struct super_block *sb;
+	struct list_head notify_node;
 };
 
 #define WEFT_OPT_TIMEOUT	(1u << 0)
@@ -222,7 +243,15 @@ struct weft_inode {
 	unsigned long attr_expires;	/* jiffies */
 	struct timespec64 ctime;	/* weftd's last: a change drops cached ACLs */
 	spinlock_t lock;		/* attribute updates */
+	unsigned long flags;		/* WEFT_I_* bits */
+	u64 size_ver;			/* under lock: bumped when local writes move data or size */
 };
+
+/*
+ * WEFT_I_TIMES_DIRTY: a buffered write moved mtime/ctime here that weftd has
+ * not been told yet (writeback cache: the kernel owns them until then).
+ */
+#define WEFT_I_TIMES_DIRTY	0
 
 static inline struct weft_inode *WEFT_I(const struct inode *inode)
 {
@@ -256,6 +285,9 @@ int weft_getattr(WEFT_IDMAP_ARG, const struct path *path, struct kstat *stat,
 		 u32 request_mask, unsigned int flags);
 int weft_setattr(WEFT_IDMAP_ARG, struct dentry *dentry, struct iattr *attr);
 int weft_setattr_mode(struct inode *inode, umode_t mode);
+int weft_revalidate(struct inode *inode);
+int weft_write_times(struct inode *inode);
+void weft_size_changed(struct inode *inode);
 
 /* xattr.c */
 extern const struct xattr_handler *weft_xattr_handlers[];
@@ -267,13 +299,20 @@ struct posix_acl *weft_get_inode_acl(struct inode *inode, int type, bool rcu);
 int weft_set_acl(WEFT_IDMAP_ARG, WEFT_SET_ACL_TARGET *target, struct posix_acl *acl, int type);
 int weft_acl_prepare(struct inode *dir, umode_t *mode, struct posix_acl **default_acl,
 		     struct posix_acl **acl);
-int weft_acl_apply(struct inode *inode, struct posix_acl *default_acl, struct posix_acl *acl);
+void *weft_acl_encode(struct posix_acl *default_acl, struct posix_acl *acl, u32 *len);
+void weft_acl_cache_new(struct inode *inode, struct posix_acl *default_acl,
+			struct posix_acl *acl);
 
 /* dir.c */
 extern const struct inode_operations weft_dir_inode_operations;
 extern const struct file_operations weft_dir_operations;
 extern const struct dentry_operations weft_dentry_operations;
 void weft_attr_expire(struct inode *inode);
+
+/* notify.c */
+void weft_notify_sb_add(struct super_block *sb);
+void weft_notify_sb_del(struct super_block *sb);
+long weft_notify(struct weft_daemon *d, const struct weft_notify __user *un);
 
 /* file.c */
 extern const struct file_operations weft_file_operations;
@@ -293,6 +332,12 @@ struct weft_chan_info {
 	u64 submitted, completed, rejected, timedout;
 };
 
+struct weft_queue_info {
+	char channel[WEFT_NAME_MAX];
+	u32 queue, in_flight;
+	struct weft_queue_stats stats;
+};
+
 struct weft_mount_info {
 	char channel[WEFT_NAME_MAX];
 	char fsname[WEFT_FSNAME_MAX];
@@ -305,6 +350,7 @@ struct weft_mount_info {
  */
 int weft_chan_list(int (*fn)(const struct weft_chan_info *info, void *arg), void *arg);
 int weft_mount_list(int (*fn)(const struct weft_mount_info *info, void *arg), void *arg);
+int weft_queue_list(int (*fn)(const struct weft_queue_info *info, void *arg), void *arg);
 /* Set per-request timeout and/or grace period; NULL leaves one unchanged. */
 int weft_chan_set(const char *name, const u32 *timeout_ms, const u32 *grace_ms);
 /*

@@ -19,6 +19,7 @@
 
 static_assert(sizeof(struct weft_xattr_out) == 8);
 static_assert(sizeof(struct weft_setxattr_in) == 16);
+static_assert(sizeof(struct weft_create_acls) == 16);
 static_assert(WEFT_XATTR_SIZE_MAX == XATTR_SIZE_MAX);
 static_assert(WEFT_XATTR_NAME_MAX == XATTR_NAME_MAX);
 
@@ -341,20 +342,53 @@ int weft_acl_prepare(struct inode *dir, umode_t *mode, struct posix_acl **defaul
 	return posix_acl_create(dir, mode, default_acl, acl);
 }
 
-/* the ACLs weft_acl_prepare() chose, stored on the new inode */
-int weft_acl_apply(struct inode *inode, struct posix_acl *default_acl, struct posix_acl *acl)
+/*
+ * The ACLs weft_acl_prepare() chose, as the WEFT_CREATE_ACLS extension of a
+ * create request (struct weft_create_acls, then the access and default
+ * values in the xattr format): weftd stores them with the node, in one
+ * atomic change.  NULL with *len 0 when there are none; ERR_PTR on failure.
+ */
+void *weft_acl_encode(struct posix_acl *default_acl, struct posix_acl *acl, u32 *len)
 {
-	int err = 0;
+	size_t alen = acl ? posix_acl_xattr_size(acl->a_count) : 0;
+	size_t dlen = default_acl ? posix_acl_xattr_size(default_acl->a_count) : 0;
+	struct weft_create_acls *ext;
+	int err;
 
-	if (default_acl)
-		err = weft_acl_store(inode, ACL_TYPE_DEFAULT, default_acl);
-	if (!err && acl)
-		err = weft_acl_store(inode, ACL_TYPE_ACCESS, acl);
-	if (err)
-		return err;
+	*len = 0;
+	if (!alen && !dlen)
+		return NULL;
+	if (alen > XATTR_SIZE_MAX || dlen > XATTR_SIZE_MAX)
+		return ERR_PTR(-E2BIG);
+	ext = kzalloc(sizeof(*ext) + alen + dlen, GFP_KERNEL);
+	if (!ext)
+		return ERR_PTR(-ENOMEM);
+	ext->version = WEFT_CREATE_ACLS_VERSION;
+	ext->access_len = alen;
+	ext->default_len = dlen;
+	if (alen) {
+		err = posix_acl_to_xattr(&init_user_ns, acl, ext + 1, alen);
+		if (err < 0)
+			goto fail;
+	}
+	if (dlen) {
+		err = posix_acl_to_xattr(&init_user_ns, default_acl, (char *)(ext + 1) + alen, dlen);
+		if (err < 0)
+			goto fail;
+	}
+	*len = sizeof(*ext) + alen + dlen;
+	return ext;
+fail:
+	kfree(ext);
+	return ERR_PTR(err);
+}
+
+/* a node made with the ACLs weft_acl_prepare() chose: cache them (or none) */
+void weft_acl_cache_new(struct inode *inode, struct posix_acl *default_acl,
+			struct posix_acl *acl)
+{
 	if (IS_POSIXACL(inode)) {
 		set_cached_acl(inode, ACL_TYPE_DEFAULT, default_acl);
 		set_cached_acl(inode, ACL_TYPE_ACCESS, acl);
 	}
-	return 0;
 }

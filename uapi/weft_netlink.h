@@ -39,6 +39,7 @@ enum weft_genl_cmd {
 	WEFT_CMD_SET,		/* do, admin: CHANNEL_NAME + TIMEOUT_MS and/or GRACE_MS */
 	WEFT_CMD_MGMT,		/* do, admin: CHANNEL_NAME? + JSON -> JSON */
 	WEFT_CMD_OP_STATS,	/* dump: one OP_STATS nest per opcode that has requests */
+	WEFT_CMD_QUEUE_STATS,	/* dump: one QUEUE_STATS nest per queue of every channel */
 	__WEFT_CMD_MAX
 };
 #define WEFT_CMD_MAX (__WEFT_CMD_MAX - 1)
@@ -54,6 +55,7 @@ enum weft_genl_attr {
 	WEFT_A_JSON,		/* string, <= WEFT_MGMT_MAX bytes before the NUL */
 	WEFT_A_MOUNT,		/* nest of WEFT_A_MNT_* (reply only) */
 	WEFT_A_OP_STATS,	/* nest of WEFT_A_OPS_* (reply only) */
+	WEFT_A_QUEUE_STATS,	/* nest of WEFT_A_QS_* (reply only) */
 	__WEFT_A_MAX
 };
 #define WEFT_A_MAX (__WEFT_A_MAX - 1)
@@ -110,5 +112,27 @@ enum weft_genl_op_stats_attr {
 	__WEFT_A_OPS_MAX
 };
 #define WEFT_A_OPS_MAX (__WEFT_A_OPS_MAX - 1)
+
+/*
+ * WEFT_CMD_QUEUE_STATS: how each queue's round trips went since its
+ * channel was created.  A caller either found its completion while it
+ * busy-polled (the daemon was awake on another CPU) or slept until the
+ * daemon woke it; a daemon thread waiting in ENTER either found a request
+ * while it spun or slept, and then a submission had to wake it.
+ */
+enum weft_genl_queue_stats_attr {
+	WEFT_A_QS_UNSPEC,
+	WEFT_A_QS_CHANNEL,	/* string: the channel (daemon name) */
+	WEFT_A_QS_QUEUE,	/* u32: queue index */
+	WEFT_A_QS_IN_FLIGHT,	/* u32: slots taken now */
+	WEFT_A_QS_POLLED,	/* u64: completions found while the caller polled */
+	WEFT_A_QS_SLEPT,	/* u64: callers that slept for their completion */
+	WEFT_A_QS_DAEMON_WOKEN,	/* u64: submissions that woke a sleeping daemon */
+	WEFT_A_QS_SPIN_FOUND,	/* u64: ENTER spins that found a request */
+	WEFT_A_QS_SPIN_MISSED,	/* u64: ENTER spins that ended in a sleep */
+	WEFT_A_QS_PAD,
+	__WEFT_A_QS_MAX
+};
+#define WEFT_A_QS_MAX (__WEFT_A_QS_MAX - 1)
 
 #endif /* _UAPI_LINUX_WEFT_NETLINK_H */

@@ -32,7 +32,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define WEFT_ABI_VERSION	1
+#define WEFT_ABI_VERSION	2	/* 2: inherited ACLs inside CREATE/MKNOD/MKDIR */
 #define WEFT_REGION_MAGIC	0x54464557u	/* "WEFT" */
 #define WEFT_DEV_NAME		"weft"		/* /dev/weft */
 
@@ -286,7 +286,8 @@ struct weft_dirent {
  * uid/gid are the owner the kernel chose (setgid directories included).
  * CREATE with WEFT_CREATE_TMPFILE (O_TMPFILE): no name (namelen 0); the
  * file is made with no link (nlink 0) and lives while open or until a
- * LINK names it.
+ * LINK names it.  With WEFT_CREATE_ACLS, inherited ACLs follow the name
+ * (struct weft_create_acls below).
  */
 struct weft_create_in {
 	__u32 mode;		/* S_IF* | permissions */
@@ -298,6 +299,28 @@ struct weft_create_in {
 };
 
 #define WEFT_CREATE_TMPFILE	(1u << 0)
+#define WEFT_CREATE_ACLS	(1u << 1)	/* a struct weft_create_acls follows the name */
+
+/*
+ * WEFT_CREATE_ACLS (CREATE, MKNOD, MKDIR; never SYMLINK): the POSIX ACLs the
+ * new node inherits from its directory's default ACL, as posix_acl_create()
+ * computed them, stored by the daemon in the same atomic change as the node
+ * itself.  After the name: this header, then access_len bytes of the
+ * system.posix_acl_access value, then default_len bytes of the
+ * system.posix_acl_default value (directories only), in the VFS's xattr
+ * format (struct posix_acl_xattr_header + entries, ids in the initial user
+ * namespace).  The header plus both values are exactly the rest of in_len;
+ * at least one value is present; each is at most WEFT_XATTR_SIZE_MAX bytes.
+ * version is WEFT_CREATE_ACLS_VERSION; a daemon refuses another (EPROTO).
+ */
+struct weft_create_acls {
+	__u32 version;		/* WEFT_CREATE_ACLS_VERSION */
+	__u32 access_len;	/* bytes of system.posix_acl_access, 0 = none */
+	__u32 default_len;	/* bytes of system.posix_acl_default, 0 = none */
+	__u32 pad;		/* zero */
+};
+
+#define WEFT_CREATE_ACLS_VERSION	1
 
 /* UNLINK, RMDIR (sqe.nodeid = parent): in = name; out = nothing. */
 
