@@ -115,7 +115,7 @@ Result<std::unique_ptr<ClusterState>> ClusterState::open(const ClusterOptions &o
 	st->store_ = std::move(*store);
 
 	std::lock_guard lock(st->mu_);
-	if (st->store_->drive_status().empty()) {
+	if (st->store_->drive_status().empty() && options.default_drive) {
 		// Zero setup: a sparse drive file in the data directory.
 		// Not fatal: the data dir may not take O_DIRECT (tmpfs before
 		// 6.6); weftd then starts without capacity until a drive is added.
@@ -339,6 +339,26 @@ Result<storage::DriveStatus> ClusterState::add_drive(const std::string &path, bo
 		if (d.record.info.id == *id)
 			return d;
 	return make_error(EIO, "drive " + std::to_string(*id) + " vanished after it was added");
+}
+
+Result<storage::DriveStatus> ClusterState::ensure_drive(const std::string &path, bool force)
+{
+	auto added = add_drive(path, force);
+	if (added || added.error().code != EEXIST)
+		return added;
+	// EEXIST is also what the engine says of a drive it cannot take: only
+	// a drive already recorded under this path is "ours".
+	std::error_code ec;
+	const std::string canon = fs::weakly_canonical(path, ec).string();
+	for (const storage::DriveStatus &d : store_->drive_status()) {
+		if (d.record.path != path && (ec || d.record.path != canon))
+			continue;
+		if (!d.open)
+			return make_error(EIO, path + " is drive " + std::to_string(d.record.info.id) +
+						       " of this node but could not be opened");
+		return d;
+	}
+	return added;
 }
 
 Result<storage::DriveStatus> ClusterState::remove_drive(const std::string &id_or_path)

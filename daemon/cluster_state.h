@@ -30,6 +30,8 @@ namespace weft {
 struct ClusterOptions {
 	std::string data_dir;
 	uint64_t default_drive_bytes = 16ull << 30;	// sparse
+	// false: no default drive file (weftd --drive names the drives)
+	bool default_drive = true;
 	uint64_t min_drive_bytes = 16ull << 20;
 	uint32_t host_id = 0;
 	std::string sys_block = "/sys/block";	// drive scan
@@ -97,6 +99,11 @@ public:
 	// reformats a drive holding a superblock; mounted, in-use and too
 	// small drives are always refused.
 	Result<storage::DriveStatus> add_drive(const std::string &path, bool force);
+	// A drive named on weftd's command line (--drive): added through
+	// add_drive() with its checks and errors, or -- when it is a drive of
+	// this node already (a restart) -- simply the open drive; EIO when
+	// the engine could not open it.
+	Result<storage::DriveStatus> ensure_drive(const std::string &path, bool force);
 	// By id ("3") or path.  EBUSY if it holds data or if a file system's
 	// replication would exceed the failure domains left.
 	Result<storage::DriveStatus> remove_drive(const std::string &id_or_path);

@@ -44,6 +44,10 @@ Result<Attachment> DeviceTransport::attach(const AttachRequest &req)
 			return make_error(err, "a daemon is already attached as '" + req.name + "'");
 		if (err == EPERM || err == EACCES)
 			return make_error(err, "attach refused: weftd needs root (CAP_SYS_ADMIN)");
+		if (err == EINVAL)	// weft.ko refuses another ABI version with EINVAL
+			return make_error(err, "attach as '" + req.name + "' refused (EINVAL): weftd " +
+						       "speaks ring ABI " + std::to_string(WEFT_ABI_VERSION) +
+						       "; is weft.ko the same build (dmesg: \"ring ABI\")?");
 		if (err == EPROTO || err == EPROTONOSUPPORT)
 			return make_error(err, "weft.ko speaks another ring ABI than weftd (" +
 						       std::to_string(WEFT_ABI_VERSION) + ")");
@@ -84,6 +88,37 @@ Result<EnterResult> DeviceTransport::enter(const EnterArgs &args)
 					       errno_text(err));
 	}
 	return EnterResult{e.reaped, e.rejected, e.available};
+}
+
+// The kernel validates everything again; checking here turns a caller's
+// mistake into a message instead of a bare EINVAL.
+Status DeviceTransport::notify(const Invalidation &inv)
+{
+	weft_notify n{};
+	n.nodeid = inv.nodeid;
+	if (inv.kind == Invalidation::Kind::kInode) {
+		if (!inv.name.empty() || inv.offset < 0 || inv.len < -1)
+			return make_error(EINVAL, "bad inode invalidation of " +
+							  std::to_string(inv.nodeid));
+		n.type = WEFT_NOTIFY_INVAL_INODE;
+		n.offset = inv.offset;
+		n.len = inv.len;
+	} else {
+		if (inv.name.empty() || inv.name.size() > sizeof(n.name) - 1 ||
+		    inv.name.find_first_of(std::string_view("/\0", 2)) != std::string::npos)
+			return make_error(EINVAL, "bad entry name to invalidate");
+		n.type = WEFT_NOTIFY_INVAL_ENTRY;
+		n.namelen = static_cast<uint32_t>(inv.name.size());
+		std::memcpy(n.name, inv.name.data(), inv.name.size());
+	}
+	if (::ioctl(fd_.get(), WEFT_IOC_NOTIFY, &n) != 0) {
+		const int err = errno;
+		if (err == ENOENT)
+			return make_error(err);	// nothing cached: the common case
+		return make_error(err, "invalidation of node " + std::to_string(inv.nodeid) +
+					       ": " + errno_text(err));
+	}
+	return {};
 }
 
 }  // namespace weft

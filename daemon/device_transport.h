@@ -20,6 +20,7 @@ public:
 	// (module not loaded), no privilege, the name already attached.
 	Result<Attachment> attach(const AttachRequest &req) override;
 	Result<EnterResult> enter(const EnterArgs &args) override;
+	Status notify(const Invalidation &inv) override;
 
 private:
 	std::string path_;

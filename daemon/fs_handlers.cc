@@ -3,9 +3,12 @@
 #include <sys/stat.h>
 #include <sys/statvfs.h>
 
+#include <algorithm>
+#include <array>
 #include <cstring>
 #include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "request_names.h"
 
@@ -42,6 +45,41 @@ Result<std::string> name_at(const Request &req, size_t offset, uint64_t len)
 	if (s.find('/') != s.npos || s.find('\0') != s.npos)
 		return make_error(EINVAL, "name contains '/' or NUL");
 	return std::string(s);
+}
+
+// WEFT_CREATE_ACLS: the inherited ACLs after the name, exactly the rest of
+// the input (uapi/weft_ring.h).  The views point into req.in.
+struct CreateAcls {
+	std::array<NewXattr, 2> x;
+	size_t n = 0;
+	std::span<const NewXattr> span() const { return {x.data(), n}; }
+};
+
+Result<CreateAcls> create_acls(const Request &req, size_t off, bool dir)
+{
+	weft_create_acls h;
+	if (off > req.in.size() || req.in.size() - off < sizeof(h))
+		return make_error(EINVAL, "create ACL extension outside the input");
+	std::memcpy(&h, req.in.data() + off, sizeof(h));
+	if (h.version != WEFT_CREATE_ACLS_VERSION)
+		return make_error(EPROTO, "create ACL extension version " + std::to_string(h.version) +
+						  ", weftd knows " + std::to_string(WEFT_CREATE_ACLS_VERSION));
+	const size_t values = req.in.size() - off - sizeof(h);
+	if (h.pad || uint64_t(h.access_len) + h.default_len != values ||
+	    (!h.access_len && !h.default_len))
+		return make_error(EINVAL, "create ACL lengths do not match the input");
+	if (h.access_len > WEFT_XATTR_SIZE_MAX || h.default_len > WEFT_XATTR_SIZE_MAX)
+		return make_error(E2BIG, "inherited ACL too large");
+	if (h.default_len && !dir)
+		return make_error(EINVAL, "a default ACL on a non-directory");
+	CreateAcls out;
+	const size_t v = off + sizeof(h);
+	if (h.access_len)
+		out.x[out.n++] = NewXattr{"system.posix_acl_access", input(req, v, h.access_len)};
+	if (h.default_len)
+		out.x[out.n++] = NewXattr{"system.posix_acl_default",
+					  input(req, v + h.access_len, h.default_len)};
+	return out;
 }
 
 bool valid_node_type(uint32_t mode)
@@ -159,27 +197,47 @@ Reply FsHandlers::getattr(const Request &req)
 	return write_out(req, out);
 }
 
+// The kernel sends its mount's root as nodeid: the numbers are that file
+// system's (its capacity, or the engine's free space per copy; see
+// FsHandlerOptions::space).
 Reply FsHandlers::statfs(const Request &req)
 {
+	std::vector<FsSummary> all = store_.filesystems();
+	const FsSummary *mine = nullptr;
+	uint64_t files_all = 0;
+	for (const FsSummary &fs : all) {
+		files_all += fs.files;
+		if (fs.root == req.sqe.nodeid)
+			mine = &fs;
+	}
+	weft_statfs_out out{};
+	out.bsize = kBlockSize;
+	out.frsize = kBlockSize;
+	out.namelen = kNameMax;
+	if (options_.space && mine != nullptr) {
+		auto space = options_.space(mine->name, mine->used_bytes);
+		if (!space)
+			return make_error(space.error().code, space.error().message);
+		out.blocks = space->total_bytes / kBlockSize;
+		out.bfree = out.bavail = std::min<uint64_t>(space->free_bytes / kBlockSize, out.blocks);
+		// Inodes are namespace records, numbered from one 32-bit
+		// counter that every file system of the node shares.
+		out.files = mine->files + ((uint64_t{1} << 32) - 1 - std::min(files_all, (uint64_t{1} << 32) - 1));
+		out.ffree = out.files - mine->files;
+		return write_out(req, out);
+	}
 	struct statvfs sv{};
 	if (::statvfs(options_.data_dir.c_str(), &sv) != 0)
 		return make_error(errno, "statvfs " + options_.data_dir);
 	const uint64_t frsize = sv.f_frsize ? sv.f_frsize : sv.f_bsize;
 	auto in_blocks = [&](uint64_t n) { return n * frsize / kBlockSize; };
-	uint64_t files = 0;
-	for (const FsSummary &fs : store_.filesystems())
-		files += fs.files;
-	weft_statfs_out out{};
-	out.bsize = kBlockSize;
-	out.frsize = kBlockSize;
 	out.blocks = in_blocks(sv.f_blocks);
 	out.bfree = in_blocks(sv.f_bfree);
 	out.bavail = in_blocks(sv.f_bavail);
 	// Inodes are metadata records, not data-dir inodes: report what the
 	// store holds and whatever the data dir could still hold.
 	out.ffree = sv.f_ffree;
-	out.files = files + sv.f_ffree;
-	out.namelen = kNameMax;
+	out.files = files_all + sv.f_ffree;
 	return write_out(req, out);
 }
 
@@ -223,13 +281,22 @@ Reply FsHandlers::create(const Request &req)
 	auto in = read_in<weft_create_in>(req);
 	if (!in)
 		return in.error();
-	if (in->flags & ~uint32_t(WEFT_CREATE_TMPFILE) ||
-	    (in->flags && req.sqe.opcode != WEFT_OP_CREATE))
+	const bool with_acls = in->flags & WEFT_CREATE_ACLS;
+	if (in->flags & ~uint32_t(WEFT_CREATE_TMPFILE | WEFT_CREATE_ACLS) ||
+	    ((in->flags & WEFT_CREATE_TMPFILE) && req.sqe.opcode != WEFT_OP_CREATE) ||
+	    (with_acls && req.sqe.opcode == WEFT_OP_SYMLINK))
 		return make_error(EINVAL, "bad create flags");
+	Result<CreateAcls> acls = CreateAcls{};
+	if (with_acls) {
+		const size_t off = sizeof(weft_create_in) + std::min<size_t>(in->namelen, req.in.size());
+		acls = create_acls(req, off, req.sqe.opcode == WEFT_OP_MKDIR);
+		if (!acls)
+			return acls.error();
+	}
 	if (in->flags & WEFT_CREATE_TMPFILE) {
-		if (in->namelen || req.in.size() != sizeof(weft_create_in))
+		if (in->namelen || (!with_acls && req.in.size() != sizeof(weft_create_in)))
 			return make_error(EINVAL, "O_TMPFILE has no name");
-		NewNode node{S_IFREG | (in->mode & 07777), in->uid, in->gid, 0, {}};
+		NewNode node{S_IFREG | (in->mode & 07777), in->uid, in->gid, 0, {}, acls->span()};
 		auto attr = store_.create_unlinked(req.sqe.nodeid, node);
 		if (!attr)
 			return attr.error();
@@ -238,7 +305,7 @@ Reply FsHandlers::create(const Request &req)
 	auto name = name_at(req, sizeof(weft_create_in), in->namelen);
 	if (!name)
 		return name.error();
-	NewNode node{in->mode, in->uid, in->gid, in->rdev, {}};
+	NewNode node{in->mode, in->uid, in->gid, in->rdev, {}, acls->span()};
 	const uint32_t perm = in->mode & 07777;
 	switch (req.sqe.opcode) {
 	case WEFT_OP_CREATE:

@@ -7,17 +7,28 @@
 #ifndef WEFT_DAEMON_FS_HANDLERS_H
 #define WEFT_DAEMON_FS_HANDLERS_H
 
+#include <functional>
 #include <string>
+#include <string_view>
 
 #include "dispatcher.h"
 #include "metadata_store.h"
 
 namespace weft {
 
+// The space a file system offers (STATFS), in bytes.
+struct FsSpace {
+	uint64_t total_bytes = 0;
+	uint64_t free_bytes = 0;	// what new data may still take
+};
+
 struct FsHandlerOptions {
-	std::string data_dir;			// STATFS reports its file system
+	std::string data_dir;			// STATFS without space: its file system
 	uint64_t attr_valid_ns = 1000000000;	// kernel attribute cache time
 	uint64_t entry_valid_ns = 1000000000;	// kernel dentry cache time
+	// STATFS: the space of a file system (by name) that holds used_bytes
+	// (FsSummary::used_bytes); unset: statvfs of data_dir.
+	std::function<Result<FsSpace>(std::string_view fs_name, uint64_t used_bytes)> space;
 };
 
 class FsHandlers {

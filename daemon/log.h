@@ -5,6 +5,10 @@
 // device:inode, sd-daemon(3)) each line starts with its syslog priority,
 // "<3>" error ... "<7>" debug, which journald turns into the entry's
 // priority; otherwise lines read "weftd: [error: |warning: ]message".
+//
+// A daemonized weftd (--daemonize) has no terminal: its lines go to
+// syslog(3) (facility daemon, ident "weftd"), or with --log-file to that
+// file (stderr is the file then), each prefixed with a UTC timestamp.
 #ifndef WEFT_DAEMON_LOG_H
 #define WEFT_DAEMON_LOG_H
 
@@ -31,6 +35,16 @@ bool journal_stream_matches(const char *journal_stream, unsigned long long dev,
 			    unsigned long long ino);
 // One line as written (without the newline).
 std::string format_line(Level level, std::string_view message, bool journal);
+
+// Where lines go.  kStderr: stderr, journal prefixes when it is the
+// journal (the default); kFile: stderr, which is a log file (plain
+// prefixes, timestamps); kSyslog: syslog(3).  Set before any thread logs.
+enum class Sink { kStderr, kFile, kSyslog };
+void set_sink(Sink sink);
+Sink sink();
+
+// Writes one line whatever the level (the startup line scripts wait for).
+void write(Level level, std::string_view message);
 
 // Collects one line; writes it (with a level prefix) when destroyed.
 class Line {

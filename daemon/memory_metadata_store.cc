@@ -72,6 +72,24 @@ Result<uint64_t> MemoryMetadataStore::add_filesystem(std::string_view fs_name)
 	return ino;
 }
 
+// (No capacity here: this store does not track which file system an inode
+// is in; RocksMetadataStore enforces set_capacity_source().)
+Status MemoryMetadataStore::rename_filesystem(std::string_view old_name, std::string_view new_name)
+{
+	std::unique_lock lock(mu_);
+	auto it = roots_.find(old_name);
+	if (it == roots_.end())
+		return make_error(ENOENT, "no file system '" + std::string(old_name) + "'");
+	if (old_name == new_name)
+		return {};
+	if (roots_.find(new_name) != roots_.end())
+		return make_error(EEXIST, "a namespace named '" + std::string(new_name) + "' exists");
+	const uint64_t root = it->second;
+	roots_.erase(it);
+	roots_.emplace(std::string(new_name), root);
+	return {};
+}
+
 // One summary per file system: the inodes reachable from its root.
 std::vector<FsSummary> MemoryMetadataStore::filesystems()
 {
@@ -186,6 +204,8 @@ Result<InodeAttr> MemoryMetadataStore::create(uint64_t parent, std::string_view 
 		node.target = std::string(spec.target);
 		node.attr.size = node.target.size();
 	}
+	for (const NewXattr &x : spec.xattrs)	// inherited ACLs, with the node
+		node.xattrs.insert_or_assign(std::string(x.name), std::string(x.value));
 	const uint64_t cookie = dir->next_cookie++;
 	dir->entries.emplace(cookie, Child{std::string(name), node.attr.ino});
 	dir->by_name.emplace(std::string(name), cookie);
@@ -213,6 +233,8 @@ Result<InodeAttr> MemoryMetadataStore::create_unlinked(uint64_t dir, const NewNo
 	node.attr.gid = spec.gid;
 	node.attr.atime = node.attr.mtime = node.attr.ctime = now();
 	node.parent = dir;
+	for (const NewXattr &x : spec.xattrs)
+		node.xattrs.insert_or_assign(std::string(x.name), std::string(x.value));
 	InodeAttr attr = node.attr;
 	inodes_.emplace(attr.ino, std::move(node));
 	return attr;

@@ -22,6 +22,7 @@ public:
 
 	Result<uint64_t> root_of(std::string_view fs_name) override;
 	Result<uint64_t> add_filesystem(std::string_view fs_name) override;
+	Status rename_filesystem(std::string_view old_name, std::string_view new_name) override;
 	std::vector<FsSummary> filesystems() override;
 	Result<InodeAttr> getattr(uint64_t ino) override;
 	Result<InodeAttr> lookup(uint64_t parent, std::string_view name) override;

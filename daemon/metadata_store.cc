@@ -14,6 +14,11 @@ Error unsupported(const char *what)
 
 Status MetadataStore::remove_filesystem(std::string_view) { return unsupported("removing a file system"); }
 
+Status MetadataStore::rename_filesystem(std::string_view, std::string_view)
+{
+	return unsupported("renaming a file system");
+}
+
 Result<std::string> MetadataStore::getxattr(uint64_t, std::string_view)
 {
 	return unsupported("getxattr");

@@ -50,14 +50,22 @@ struct FsSummary {
 	uint64_t used_bytes = 0;	// sum of file sizes
 };
 
+// An extended attribute given to a node as it is made.
+struct NewXattr {
+	std::string_view name;	// with its namespace: "system.posix_acl_access"
+	std::string_view value;
+};
+
 // A node to create: mode carries the type; rdev for device nodes;
-// target for symlinks.
+// target for symlinks; xattrs (the POSIX ACLs it inherits) are stored in
+// the same atomic change as the node: a crash never leaves it without.
 struct NewNode {
 	uint32_t mode = 0;
 	uint32_t uid = 0;
 	uint32_t gid = 0;
 	uint32_t rdev = 0;
 	std::string_view target;
+	std::span<const NewXattr> xattrs;
 };
 
 // An attribute change: only the fields named in valid apply.
@@ -165,6 +173,16 @@ public:
 	// Forgets a file system's whole namespace and frees its data (`weft fs
 	// delete`); ENOENT when unknown.
 	virtual Status remove_filesystem(std::string_view fs_name);
+	// `weft fs update --new-name`: the namespace (and its data) follows
+	// the catalog's new name.  ENOENT when old_name has no namespace,
+	// EEXIST when new_name has one.
+	virtual Status rename_filesystem(std::string_view old_name, std::string_view new_name);
+
+	// Capacity of file systems (bytes; 0: none), asked of the catalog: a
+	// write, fallocate or truncate that would take a file system's used
+	// bytes (FsSummary::used_bytes) past it is ENOSPC.  Set before serving.
+	using CapacityFn = std::function<uint64_t(std::string_view fs_name)>;
+	void set_capacity_source(CapacityFn fn) { capacity_ = std::move(fn); }
 
 	// Extended attributes, named with their namespace ("user.x",
 	// "trusted.y", "security.z", "system.posix_acl_access").  ENODATA
@@ -186,6 +204,15 @@ public:
 	// is at or past the end of the file.  A store may report allocated
 	// zeros as data, never data as a hole.
 	virtual Result<uint64_t> seek_data_hole(uint64_t ino, uint64_t offset, int whence);
+
+protected:
+	uint64_t capacity_limit(std::string_view fs_name) const
+	{
+		return capacity_ ? capacity_(fs_name) : 0;
+	}
+
+private:
+	CapacityFn capacity_;
 };
 
 }  // namespace weft

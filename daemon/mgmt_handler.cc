@@ -551,6 +551,19 @@ Result<json> MgmtHandler::fs_update(const json &args)
 	auto fs = cluster_->update_fs(*name, *new_name, *cap, *r);
 	if (!fs)
 		return fs.error();
+	// The namespace is keyed by name: it follows the catalog, or the new
+	// name would mount a fresh, empty one.  ENOENT: never mounted, no
+	// namespace yet (EOPNOTSUPP: a store without them).
+	if (fs->name != *name) {
+		Status m = store_.rename_filesystem(*name, fs->name);
+		if (!m.ok() && m.error().code != ENOENT && m.error().code != EOPNOTSUPP) {
+			if (!cluster_->update_fs(fs->name, *name, std::nullopt, std::nullopt))
+				WEFT_LOG(kError) << "fs update: catalog names '" << fs->name
+						 << "', the namespace '" << *name << "'";
+			return make_error(m.error().code, "renaming the namespace of '" + *name +
+								  "': " + m.error().message);
+		}
+	}
 	return fs_json(*fs);
 }
 
@@ -568,11 +581,25 @@ Result<json> MgmtHandler::fs_delete(const json &args)
 		WEFT_RETURN_IF_ERROR(cluster_->delete_fs(*name));	// refuses
 		return json{{"deleted", *name}};
 	}
+	// What a mount of it may cache: its root and the names in the root (every
+	// path walk starts there), noted before the namespace goes.  Beyond
+	// kMaxForget names the rest expire with their entry timeout.
+	constexpr size_t kMaxForget = 10000;
+	std::vector<Invalidation> forget;
+	if (auto root = store_.root_of(*name); root.ok() && invalidate_) {
+		forget.push_back(Invalidation::inode(*root));
+		(void)store_.read_dir(*root, kCookieDotDot, [&](const DirEntry &e) {
+			forget.push_back(Invalidation::entry(*root, std::string(e.name)));
+			return forget.size() <= kMaxForget;
+		});
+	}
 	if (Status m = store_.remove_filesystem(*name);
 	    !m.ok() && m.error().code != EOPNOTSUPP && m.error().code != ENOENT)
 		return make_error(m.error().code, "removing the namespace of '" + *name +
 							  "': " + m.error().message);
 	WEFT_RETURN_IF_ERROR(cluster_->delete_fs(*name));
+	if (invalidate_ && !forget.empty())
+		invalidate_(std::move(forget));
 	return json{{"deleted", *name}};
 }
 

@@ -27,6 +27,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -49,6 +50,13 @@ public:
 	// protocol alone) status reports statvfs of the data dir and the
 	// drive / fs / scrub commands answer ENODEV.
 	MgmtHandler(MetadataStore &store, DaemonInfo info, ClusterState *cluster = nullptr);
+
+	// Given the invalidations that make the kernel forget a file system
+	// whose namespace `fs delete` dropped (weftd posts them to a Notifier).
+	void on_invalidate(std::function<void(std::vector<Invalidation>)> fn)
+	{
+		invalidate_ = std::move(fn);
+	}
 
 	void register_with(Dispatcher &d);
 	Reply handle(const Request &req);
@@ -90,6 +98,7 @@ private:
 	ClusterState *cluster_;
 	const Dispatcher *dispatcher_ = nullptr;	// for "stats" (register_with)
 	std::map<std::string, Command, std::less<>> commands_;
+	std::function<void(std::vector<Invalidation>)> invalidate_;
 };
 
 }  // namespace weft

@@ -43,19 +43,38 @@ struct WorkerStats {
 // arrives within spin_us.  The kernel also lets callers poll for their
 // completions only as long as the daemon's last spin, and ends a spin as
 // soon as another task wants the CPU.
+//
+// Once backed off, every kProbeEvery-th wait spins fully again: a wait that
+// sleeps lasts at least a wake-up, and where a wake-up costs more than
+// spin_us (an emulated CPU: hundreds of microseconds) no sleeping wait can
+// ever look short, so without the probe a busy queue would never win its
+// spin back.
 class AdaptiveSpin {
 public:
+	static constexpr uint32_t kProbeEvery = 8;
+
 	explicit AdaptiveSpin(uint32_t max_us) : max_us_(max_us), current_us_(max_us) {}
-	uint32_t next_us() const { return current_us_; }
+	// The spin for the next waiting ENTER.
+	uint32_t next_us()
+	{
+		if (current_us_ < max_us_ && ++since_probe_ >= kProbeEvery) {
+			since_probe_ = 0;
+			return max_us_;
+		}
+		return current_us_;
+	}
 	// waited_us: how long the last waiting ENTER took.
 	void record(uint64_t waited_us)
 	{
 		current_us_ = waited_us < max_us_ ? max_us_ : current_us_ / 2;
+		if (current_us_ == max_us_)
+			since_probe_ = 0;
 	}
 
 private:
 	const uint32_t max_us_;
 	uint32_t current_us_;
+	uint32_t since_probe_ = 0;
 };
 
 class QueueWorker {

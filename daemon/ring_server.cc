@@ -1,11 +1,41 @@
 #include "ring_server.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
+
+#include <cstring>
+#include <vector>
 
 #include "log.h"
 
 namespace weft {
+
+namespace {
+
+// Runs the calling thread on the q-th CPU weftd may use (of its affinity
+// mask, wrapping): weft.ko submits a CPU's requests to queue CPU % queues,
+// so with one queue per CPU each request is served on the CPU that sent it.
+void pin_to_queue_cpu(uint32_t q)
+{
+	cpu_set_t allowed;
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) != 0)
+		return;
+	std::vector<int> cpus;
+	for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+		if (CPU_ISSET(cpu, &allowed))
+			cpus.push_back(cpu);
+	if (cpus.empty())
+		return;
+	cpu_set_t one;
+	CPU_ZERO(&one);
+	CPU_SET(cpus[q % cpus.size()], &one);
+	if (int err = pthread_setaffinity_np(pthread_self(), sizeof(one), &one); err != 0)
+		WEFT_LOG(kWarn) << "queue " << q << ": cannot pin to CPU " << cpus[q % cpus.size()]
+				<< ": " << std::strerror(err);
+}
+
+}  // namespace
 
 RingServer::~RingServer()
 {
@@ -37,6 +67,8 @@ Status RingServer::start(const Dispatcher &dispatcher)
 			options_.worker));
 	for (uint32_t q = 0; q < n; q++) {
 		threads_.emplace_back([this, q] {
+			if (options_.pin_workers)
+				pin_to_queue_cpu(q);
 			results_[q] = workers_[q]->run();
 			if (!results_[q])
 				WEFT_LOG(kError) << "queue " << q << ": "

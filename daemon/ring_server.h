@@ -27,6 +27,12 @@ struct ServerOptions {
 	// sleeping ENTER with EINTR; 0 = rely on the ENTER timeout.  The
 	// caller must have installed a handler for it (SA_RESTART off).
 	int wake_signal = 0;
+	// Run queue i's worker on CPU i only: a request is then served on the
+	// CPU that submitted it, and handing it over never needs a wake-up of
+	// another CPU (an IPI: costly on virtual CPUs, ruinous under TCG).
+	// Off: the scheduler places the workers, and a worker that busy-polls
+	// on an idle CPU lets one caller's round trips go without any sleep.
+	bool pin_workers = false;	// weftd turns it on (--no-pin-workers: off)
 };
 
 class RingServer {

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 #include "result.h"
 
@@ -49,6 +50,26 @@ struct EnterResult {
 	uint32_t available = 0;		// SQ entries ready for us
 };
 
+// A daemon -> kernel cache invalidation (WEFT_IOC_NOTIFY): something the
+// kernel may have cached changed behind its back.
+struct Invalidation {
+	enum class Kind { kInode, kEntry };
+	Kind kind = Kind::kInode;
+	uint64_t nodeid = 0;	// kInode: the inode; kEntry: the parent directory
+	int64_t offset = 0;	// kInode: first byte of the page-cache range
+	int64_t len = 0;	// kInode: bytes; -1 = to end of file, 0 = attributes only
+	std::string name;	// kEntry: 1..255 bytes, no '/' or NUL
+
+	static Invalidation inode(uint64_t ino, int64_t offset = 0, int64_t len = 0)
+	{
+		return Invalidation{Kind::kInode, ino, offset, len, {}};
+	}
+	static Invalidation entry(uint64_t parent, std::string name)
+	{
+		return Invalidation{Kind::kEntry, parent, 0, 0, std::move(name)};
+	}
+};
+
 class RingTransport {
 public:
 	virtual ~RingTransport() = default;
@@ -61,6 +82,13 @@ public:
 	// entries.  Called concurrently, one thread per queue.  Error code
 	// EINTR means a signal arrived: the caller re-checks its stop flag.
 	virtual Result<EnterResult> enter(const EnterArgs &args) = 0;
+
+	// Drops what the kernel caches about inv on every mount of this
+	// channel.  ENOENT: nothing of it was cached (not a failure); EINVAL:
+	// a malformed invalidation.  May wait for the kernel's locks, which
+	// callers hold while they wait for this daemon: never call it from a
+	// queue worker (see Notifier).
+	virtual Status notify(const Invalidation &inv) = 0;
 };
 
 }  // namespace weft

@@ -207,7 +207,7 @@ Status RocksMetadataStore::reconcile()
 			WEFT_RETURN_IF_ERROR(data_.zero(ino, (*node)->attr.size, data_.max_file_size(), &delta));
 			InodeAttr &a = (*node)->attr;
 			a.blocks = static_cast<uint64_t>(std::max<int64_t>(
-				0, static_cast<int64_t>(a.blocks) + delta * static_cast<int64_t>(data_.chunk_bytes() / 512)));
+				0, static_cast<int64_t>(a.blocks) + delta));
 		}
 		txn.wb.Delete(key(kTruncKey, ino));
 		WEFT_RETURN_IF_ERROR(commit(txn));
@@ -300,6 +300,54 @@ uint32_t RocksMetadataStore::replicas_for(uint64_t fs_root)
 		return 1;
 	return std::max(options_.replication(name), 1u);
 }
+
+// ---- file system capacity (MetadataStore::set_capacity_source) ----
+// Checked before the change commits, without a reservation: writers to
+// different files of one file system at the same moment may pass the
+// capacity by up to one request each.
+uint64_t RocksMetadataStore::capacity_room(uint64_t fs_root, uint64_t growth)
+{
+	if (growth == 0)
+		return 0;
+	std::string name;
+	{
+		std::shared_lock lock(ns_mu_);
+		for (const auto &[n, root] : roots_)
+			if (root == fs_root)
+				name = n;
+	}
+	// Asked without ns_mu_: the catalog takes a lock of its own.
+	const uint64_t limit = name.empty() ? 0 : capacity_limit(name);
+	if (limit == 0)
+		return growth;
+	std::shared_lock lock(ns_mu_);
+	auto it = usage_.find(fs_root);
+	const uint64_t used = it == usage_.end() ? 0 : it->second.bytes;
+	return used >= limit ? 0 : std::min(growth, limit - used);
+}
+
+Status RocksMetadataStore::rename_filesystem(std::string_view old_name, std::string_view new_name)
+{
+	std::unique_lock lock(ns_mu_);
+	auto it = roots_.find(old_name);
+	if (it == roots_.end())
+		return make_error(ENOENT, "no file system '" + std::string(old_name) + "'");
+	if (old_name == new_name)
+		return {};
+	if (roots_.find(new_name) != roots_.end())
+		return make_error(EEXIST, "a namespace named '" + std::string(new_name) + "' exists");
+	const uint64_t root = it->second;
+	Txn txn(*db_);
+	std::string v;
+	append_le<uint64_t>(v, root);
+	txn.wb.Delete(std::string(1, kFsKey) + std::string(old_name));
+	txn.wb.Put(std::string(1, kFsKey) + std::string(new_name), v);
+	WEFT_RETURN_IF_ERROR(commit(txn));
+	roots_.erase(it);
+	roots_.emplace(std::string(new_name), root);
+	return {};
+}
+// ---- end of file system capacity ----
 
 Result<uint64_t> RocksMetadataStore::root_of(std::string_view fs_name)
 {
@@ -414,6 +462,13 @@ Status RocksMetadataStore::read_dir(uint64_t ino, uint64_t after, const DirEmitt
 	return scan.status();
 }
 
+// A new node's xattrs (NewNode::xattrs) into its creation's batch.
+void RocksMetadataStore::put_new_xattrs(Txn &txn, uint64_t ino, const NewNode &spec)
+{
+	for (const NewXattr &x : spec.xattrs)
+		txn.wb.Put(key(kXattrKey, ino, x.name), rocksdb::Slice(x.value.data(), x.value.size()));
+}
+
 Result<InodeAttr> RocksMetadataStore::create(uint64_t parent, std::string_view name,
 					     const NewNode &spec)
 {
@@ -455,6 +510,7 @@ Result<InodeAttr> RocksMetadataStore::create(uint64_t parent, std::string_view n
 	if (S_ISDIR(spec.mode))
 		dir->attr.nlink++;
 	txn.add(node);
+	put_new_xattrs(txn, *ino, spec);	// inherited ACLs: the same batch
 	WEFT_RETURN_IF_ERROR(commit(txn));
 	return node.attr;
 }
@@ -481,6 +537,7 @@ Result<InodeAttr> RocksMetadataStore::create_unlinked(uint64_t dir, const NewNod
 	node.parent = dir;
 	node.fs = (*dirp)->fs;
 	txn.add(node);
+	put_new_xattrs(txn, *ino, spec);
 	// Alive only while open: a restart reclaims it.
 	txn.wb.Put(key(kOrphanKey, *ino), "");
 	WEFT_RETURN_IF_ERROR(commit(txn));
@@ -782,6 +839,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 		// The data lock keeps every other size change out until we are done.
 		data_lock_held.lock();
 		InodeAttr a;
+		uint64_t fs_root = 0;
 		{
 			std::shared_lock lock(ns_mu_);
 			Txn txn(*db_);
@@ -789,6 +847,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 			if (!n)
 				return n.error();
 			a = (*n)->attr;
+			fs_root = (*n)->fs;
 		}
 		if (is_dir(a))
 			return make_error(EISDIR);
@@ -796,12 +855,13 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 			return make_error(EINVAL, "truncate of a special file");
 		if (c.size > data_.max_file_size())
 			return make_error(EFBIG);
+		if (c.size > a.size && capacity_room(fs_root, c.size - a.size) < c.size - a.size)
+			return make_error(ENOSPC, "past the file system's capacity");
 		shrink = c.size < a.size;
 		// Growing: what lies past the old end must read as zeros.
 		if (c.size > a.size)
 			WEFT_RETURN_IF_ERROR(data_.zero(ino, a.size, c.size, &delta));
 	}
-	const int64_t per_chunk = static_cast<int64_t>(data_.chunk_bytes() / 512);
 	InodeAttr out;
 	{
 		std::unique_lock lock(ns_mu_);
@@ -818,7 +878,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 			a.gid = c.gid;
 		if (c.valid & SetAttr::kSize) {
 			a.size = c.size;
-			a.blocks = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(a.blocks) + delta * per_chunk));
+			a.blocks = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(a.blocks) + delta));
 			// The data past the new end goes after this commit; a crash
 			// in between finishes it at the next open.
 			if (shrink) {
@@ -847,7 +907,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 	if (!n)
 		return n.error();
 	InodeAttr &a = (*n)->attr;
-	a.blocks = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(a.blocks) + delta * per_chunk));
+	a.blocks = static_cast<uint64_t>(std::max<int64_t>(0, static_cast<int64_t>(a.blocks) + delta));
 	if (zeroed.ok())
 		txn.wb.Delete(key(kTruncKey, ino));
 	WEFT_RETURN_IF_ERROR(commit(txn));
@@ -935,6 +995,17 @@ Result<size_t> RocksMetadataStore::write(uint64_t ino, uint64_t offset,
 		return make_error(EFBIG, "past the maximum file size");
 	if (data.empty())
 		return size_t{0};
+	// Capacity: a file system's used bytes are its files' sizes.  What
+	// fits is written (a short write); nothing fits: ENOSPC.
+	if (const uint64_t end = offset + data.size(); end > node.attr.size) {
+		const uint64_t growth = end - node.attr.size;
+		const uint64_t room = capacity_room(node.fs, growth);
+		if (room < growth) {
+			if (node.attr.size + room <= offset)
+				return make_error(ENOSPC, "past the file system's capacity");
+			data = data.first(static_cast<size_t>(node.attr.size + room - offset));
+		}
+	}
 	int64_t delta = 0;
 	Status gap;
 	if (offset > node.attr.size)
@@ -954,7 +1025,7 @@ Result<size_t> RocksMetadataStore::write(uint64_t ino, uint64_t offset,
 	}
 	InodeAttr &a = (*np)->attr;
 	a.blocks = static_cast<uint64_t>(std::max<int64_t>(
-		0, static_cast<int64_t>(a.blocks) + delta * static_cast<int64_t>(data_.chunk_bytes() / 512)));
+		0, static_cast<int64_t>(a.blocks) + delta));
 	if (n) {
 		a.size = std::max<uint64_t>(a.size, offset + *n);
 		a.mtime = a.ctime = now();
@@ -1128,6 +1199,9 @@ Result<InodeAttr> RocksMetadataStore::fallocate(uint64_t ino, uint32_t mode, uin
 	if (!S_ISREG(node.attr.mode))
 		return make_error(ENODEV, "fallocate of a special file");
 	const uint64_t size = node.attr.size;
+	if (kind != kFallocPunchHole && end > size &&
+	    capacity_room(node.fs, end - size) < end - size)
+		return make_error(ENOSPC, "past the file system's capacity");
 	int64_t delta = 0;
 	Status st;
 	if (kind == kFallocPunchHole) {
@@ -1147,7 +1221,7 @@ Result<InodeAttr> RocksMetadataStore::fallocate(uint64_t ino, uint32_t mode, uin
 		return np.error();
 	InodeAttr &a = (*np)->attr;
 	a.blocks = static_cast<uint64_t>(std::max<int64_t>(
-		0, static_cast<int64_t>(a.blocks) + delta * static_cast<int64_t>(data_.chunk_bytes() / 512)));
+		0, static_cast<int64_t>(a.blocks) + delta));
 	if (st.ok()) {
 		if (!keep && end > a.size)
 			a.size = end;

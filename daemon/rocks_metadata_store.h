@@ -82,6 +82,7 @@ public:
 	Result<size_t> write(uint64_t ino, uint64_t offset, std::span<const std::byte> data) override;
 	Status sync(uint64_t ino, bool datasync) override;
 	Status remove_filesystem(std::string_view fs_name) override;
+	Status rename_filesystem(std::string_view old_name, std::string_view new_name) override;
 	Result<std::string> getxattr(uint64_t ino, std::string_view name) override;
 	Status setxattr(uint64_t ino, std::string_view name, std::string_view value,
 			uint32_t flags) override;
@@ -121,10 +122,14 @@ private:
 	// One link less in txn; queues the inode's data for freeing when it
 	// goes.  Caller holds ns_mu_.
 	Status drop_link(Txn &txn, uint64_t ino);
+	void put_new_xattrs(Txn &txn, uint64_t ino, const NewNode &spec);
 	Status commit(Txn &txn);
 	// Frees the data of inodes a committed change deleted.
 	void free_data(const std::vector<uint64_t> &inos);
 	uint32_t replicas_for(uint64_t fs_root);
+	// How many of growth more bytes the file system may take before its
+	// capacity (set_capacity_source); growth when it has none.
+	uint64_t capacity_room(uint64_t fs_root, uint64_t growth);
 	Status resize(uint64_t ino, uint64_t size, Inode &node, int64_t &chunk_delta);
 	std::shared_mutex &data_lock(uint64_t ino) { return data_mu_[ino % data_mu_.size()]; }
 

@@ -1,10 +1,13 @@
 // weftd: attaches to weft.ko under a name and serves its rings.
 //   weftd [--name NAME] [--data-dir DIR] [--queues N] [--queue-depth N]
 //         [--max-io BYTES] [--spin-us US] [--log-level LEVEL]
-//         [--metadata rocks|memory]
+//         [--metadata rocks|memory] [--drive PATH]... [--force-drive]
+//         [--daemonize [--pidfile FILE] [--log-file FILE]]
 //   weftd --check [--data-dir DIR]   offline fsck of a stopped node's state
-// Prints "weftd: attached as NAME (Q queues x D slots)" once serving;
+// Logs "weftd: attached as NAME (Q queues x D slots)" once serving;
 // SIGTERM / SIGINT stop it cleanly (in-flight requests are answered).
+// In the foreground by default; --daemonize returns once the daemon serves
+// (exit 0) or failed to start (exit 1, its one-line error on stderr).
 #include <pthread.h>
 #include <signal.h>
 
@@ -12,11 +15,13 @@
 #include <cstdio>
 #include <filesystem>
 #include <thread>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
 #include "catalog_mount.h"
 #include "cluster_state.h"
+#include "daemonize.h"
 #include "device_transport.h"
 #include "dispatcher.h"
 #include "fs_handlers.h"
@@ -25,6 +30,7 @@
 #include "rebuild_service.h"
 #include "rocks_metadata_store.h"
 #include "mgmt_handler.h"
+#include "notifier.h"
 #include "ring_server.h"
 
 namespace {
@@ -40,6 +46,11 @@ struct Config {
 	// lands within it, saving a wake-up per request (in a TCG VM, one
 	// thread of stat: 7k ops/s at 0, 37k at 100; no loss with 2 threads).
 	uint32_t spin_us = 100;
+	// Serve each CPU's queue on that CPU (ServerOptions::pin_workers): in
+	// a TCG VM on a loaded host, mdbench stat/open/rename 4-9x faster and
+	// stat(2) of the root 10-20% faster than letting the scheduler place
+	// the workers (docs/daemon.md).
+	bool pin_workers = true;
 	std::string log_level = "info";
 	uint64_t default_drive_bytes = 16ull << 30;
 	// rocks: the namespace in DATA_DIR/namespace, file data in the
@@ -50,18 +61,47 @@ struct Config {
 	// redundancy in minutes, slow enough to leave the drives to the
 	// applications.
 	uint64_t rebuild_rate = 128ull << 20;
+	// Drives to open (or add, as `weft drive add` does) at start.
+	std::vector<std::string> drives;
+	bool force_drive = false;	// reformat a --drive of another cluster
+	bool daemonize = false;
+	std::string pidfile;
+	std::string log_file;
 };
 
 constexpr int kWakeSignal = SIGUSR1;
 
 void on_wake_signal(int) {}
 
+// Set while a daemonized weftd starts: its parent waits for the report.
+weft::StartupReport *g_startup = nullptr;
+
 int fail(const std::string &message)
 {
+	if (g_startup != nullptr && g_startup->active()) {
+		// The parent prints it; the log (file or syslog) keeps it too.
+		WEFT_LOG(kError) << message;
+		g_startup->failed(message);
+		return 1;
+	}
+	if (weft::log::sink() != weft::log::Sink::kStderr) {
+		WEFT_LOG(kError) << message;
+		return 1;
+	}
 	// under systemd: "<3>" makes it an error entry in the journal (log.h)
 	std::fprintf(stderr, "%s%s\n", weft::log::stderr_is_journal() ? "<3>" : "weftd: ",
 		     message.c_str());
 	return 1;
+}
+
+// A path as seen from here, before daemonizing moves to "/".
+std::string absolute(const std::string &path)
+{
+	if (path.empty())
+		return path;
+	std::error_code ec;
+	auto abs = std::filesystem::absolute(path, ec);
+	return ec ? path : abs.lexically_normal().string();
 }
 
 // SIGTERM/SIGINT are blocked in every thread and taken by sigtimedwait in
@@ -100,9 +140,14 @@ int check_data_dir(const Config &cfg)
 		return fail(problems.error().message);
 	for (const std::string &p : *problems)
 		std::printf("%s\n", p.c_str());
-	if (!problems->empty())
+	if (!problems->empty()) {
+		std::fflush(stdout);
 		return 1;
+	}
 	std::printf("weftd: %s is consistent\n", cfg.data_dir.c_str());
+	// The verdict is out before the databases close: a script reads it
+	// whatever happens at exit.
+	std::fflush(stdout);
 	return 0;
 }
 
@@ -126,6 +171,18 @@ weft::Result<std::unique_ptr<weft::MetadataStore>> open_store(const Config &cfg,
 	return std::unique_ptr<weft::MetadataStore>(std::move(*store));
 }
 
+// Re-sends the wake signal until every worker is out (one sent just before
+// a worker enters the kernel would otherwise be lost), then joins them.
+weft::Status stop_workers(weft::RingServer &server)
+{
+	using namespace std::chrono_literals;
+	do {
+		server.request_stop();
+		std::this_thread::sleep_for(20ms);
+	} while (!server.all_workers_done());
+	return server.wait();
+}
+
 }  // namespace
 
 int main(int argc, char **argv)
@@ -145,6 +202,9 @@ int main(int argc, char **argv)
 		->check(CLI::Range(uint32_t(WEFT_MIN_IO_SIZE), uint32_t(WEFT_MAX_IO_SIZE)));
 	app.add_option("--spin-us", cfg.spin_us, "busy-poll before sleeping, microseconds")
 		->capture_default_str();
+	app.add_flag("--pin-workers,!--no-pin-workers", cfg.pin_workers,
+		     "serve each CPU's queue on that CPU (no cross-CPU wake-ups); default on")
+		->capture_default_str();
 	app.add_option("--log-level", cfg.log_level, "error, warn, info or debug")
 		->capture_default_str();
 	app.add_option("--device", cfg.device, "ring device")->capture_default_str();
@@ -162,6 +222,18 @@ int main(int argc, char **argv)
 		       "(e.g. 64MiB; 0 = unthrottled)")
 		->transform(CLI::AsSizeValue(false))
 		->capture_default_str();
+	app.add_option("--drive", cfg.drives,
+		       "a drive to serve (repeatable): added as 'weft drive add' does, or opened "
+		       "when it is already a drive of this node");
+	app.add_flag("--force-drive", cfg.force_drive,
+		     "reformat a --drive that holds another weft cluster's superblock");
+	app.add_flag("--daemonize", cfg.daemonize,
+		     "run in the background: return once serving (exit 0) or on a startup "
+		     "error (exit 1, the error on stderr)");
+	app.add_option("--pidfile", cfg.pidfile,
+		       "write the daemon's pid here once it serves (removed at exit)");
+	app.add_option("--log-file", cfg.log_file,
+		       "with --daemonize: append log lines here (default: syslog)");
 	app.add_flag("--check", cfg.check,
 		     "check a stopped node's --data-dir (namespace and storage engine) and exit: "
 		     "0 clean, 1 with problems (one line each)");
@@ -175,12 +247,29 @@ int main(int argc, char **argv)
 		return fail("--queue-depth must be a power of two");
 	if (cfg.check)
 		return check_data_dir(cfg);
+	if (!cfg.log_file.empty() && !cfg.daemonize)
+		return fail("--log-file needs --daemonize (in the foreground, log lines go to stderr)");
+
+	// Before any thread exists (the storage engine starts some): fork()
+	// keeps only the calling thread.
+	weft::StartupReport startup;
+	if (cfg.daemonize) {
+		cfg.data_dir = absolute(cfg.data_dir);
+		cfg.device = absolute(cfg.device);
+		cfg.pidfile = absolute(cfg.pidfile);
+		auto report = weft::daemonize(weft::DaemonizeOptions{absolute(cfg.log_file)});
+		if (!report)
+			return fail(report.error().message);
+		startup = std::move(*report);
+		g_startup = &startup;
+	}
 
 	const sigset_t stop_set = setup_signals();
 
 	weft::DeviceTransport transport(cfg.device);
 	weft::ServerOptions options;
 	options.worker.spin_us = cfg.spin_us;
+	options.pin_workers = cfg.pin_workers;
 	options.wake_signal = kWakeSignal;
 	weft::RingServer server(transport, options);
 
@@ -201,9 +290,17 @@ int main(int argc, char **argv)
 	weft::ClusterOptions copts;
 	copts.data_dir = cfg.data_dir;
 	copts.default_drive_bytes = cfg.default_drive_bytes;
+	copts.default_drive = cfg.drives.empty();
 	auto cluster = weft::ClusterState::open(copts);
 	if (!cluster)
 		return fail(cluster.error().message);
+	for (const std::string &path : cfg.drives) {
+		// The same checks and errors as `weft drive add` (they name the drive).
+		auto d = (*cluster)->ensure_drive(path, cfg.force_drive);
+		if (!d)
+			return fail(d.error().message);
+		WEFT_LOG(kInfo) << "drive " << d->record.info.id << ": " << path;
+	}
 
 	auto opened = open_store(cfg, **cluster);
 	if (!opened)
@@ -212,9 +309,19 @@ int main(int argc, char **argv)
 	// Declared after the cluster: stopped (and its rebuild cancelled)
 	// before the engine closes.
 	weft::RebuildService rebuild((*cluster)->store(), weft::RebuildOptions{cfg.rebuild_rate});
-	weft::FsHandlers fs(store, weft::FsHandlerOptions{cfg.data_dir});
+	store.set_capacity_source(weft::catalog_capacity(**cluster));
+	weft::FsHandlerOptions fs_options{cfg.data_dir};
+	fs_options.space = weft::catalog_space(**cluster);
+	weft::FsHandlers fs(store, fs_options);
+	// Invalidations leave from a thread of their own (notifier.h); declared
+	// before mgmt, which posts to it, so it outlives every poster.
+	weft::Notifier notifier(transport);
 	weft::MgmtHandler mgmt(store, weft::DaemonInfo{cfg.name, cfg.data_dir, att->geometry},
 			       cluster->get());
+	mgmt.on_invalidate([&notifier](std::vector<weft::Invalidation> v) {
+		for (weft::Invalidation &inv : v)
+			notifier.post(std::move(inv));
+	});
 	weft::Dispatcher dispatcher;
 	fs.register_with(dispatcher);
 	weft::register_catalog_mount(dispatcher, fs, store, **cluster);
@@ -222,8 +329,19 @@ int main(int argc, char **argv)
 
 	if (auto st = server.start(dispatcher); !st)
 		return fail(st.error().message);
-	std::fprintf(stderr, "weftd: attached as %s (%u queues x %u slots)\n", cfg.name.c_str(),
-		     att->geometry.nr_queues, att->geometry.queue_depth);
+	// Whatever the log level: scripts and `weft local attach` wait for it.
+	weft::log::write(weft::log::kInfo,
+			 "attached as " + cfg.name + " (" + std::to_string(att->geometry.nr_queues) +
+				 " queues x " + std::to_string(att->geometry.queue_depth) + " slots)");
+	weft::PidFile pidfile;
+	if (!cfg.pidfile.empty()) {
+		if (weft::Status w = pidfile.write(cfg.pidfile); !w) {
+			const int rc = fail(w.error().message);
+			(void)stop_workers(server);	// exiting 1 either way
+			return rc;
+		}
+	}
+	startup.ready();
 
 	int sig = 0;
 	while (!server.any_worker_done()) {
@@ -235,14 +353,7 @@ int main(int argc, char **argv)
 	if (sig > 0)
 		WEFT_LOG(kInfo) << "signal " << sig << ": stopping";
 
-	// Re-send the wake signal until every worker is out: one sent just
-	// before a worker enters the kernel would otherwise be lost.
-	using namespace std::chrono_literals;
-	do {
-		server.request_stop();
-		std::this_thread::sleep_for(20ms);
-	} while (!server.all_workers_done());
-	weft::Status st = server.wait();
+	weft::Status st = stop_workers(server);
 	if (!st)
 		return fail(st.error().message);
 	WEFT_LOG(kInfo) << "detached from '" << cfg.name << "'";

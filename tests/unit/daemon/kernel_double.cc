@@ -174,6 +174,42 @@ void KernelDouble::reap(uint32_t q, Queue &queue, EnterResult &res)
 		queue.kernel_cv.notify_all();
 }
 
+Status KernelDouble::notify(const Invalidation &inv)
+{
+	if (inv.nodeid == 0)
+		return make_error(EINVAL, "nodeid 0");
+	if (inv.kind == Invalidation::Kind::kInode) {
+		if (!inv.name.empty() || inv.offset < 0 || inv.len < -1)
+			return make_error(EINVAL, "bad inode invalidation");
+	} else {
+		if (inv.name.empty() || inv.offset || inv.len)
+			return make_error(EINVAL, "bad entry invalidation");
+		if (inv.name.size() > 255)
+			return make_error(ENAMETOOLONG);
+		if (inv.name.find('/') != std::string::npos ||
+		    inv.name.find('\0') != std::string::npos || inv.name == "." || inv.name == "..")
+			return make_error(EINVAL, "bad entry name");
+	}
+	std::lock_guard lock(notify_mu_);
+	for (uint64_t n : uncached_)
+		if (n == inv.nodeid)
+			return make_error(ENOENT);
+	notifications_.push_back(inv);
+	return {};
+}
+
+std::vector<Invalidation> KernelDouble::notifications()
+{
+	std::lock_guard lock(notify_mu_);
+	return notifications_;
+}
+
+void KernelDouble::set_uncached(std::vector<uint64_t> nodeids)
+{
+	std::lock_guard lock(notify_mu_);
+	uncached_ = std::move(nodeids);
+}
+
 Result<EnterResult> KernelDouble::enter(const EnterArgs &args)
 {
 	if (args.queue >= queues_.size())

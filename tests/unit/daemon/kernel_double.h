@@ -62,6 +62,11 @@ public:
 
 	Result<Attachment> attach(const AttachRequest &req) override;
 	Result<EnterResult> enter(const EnterArgs &args) override;
+	// Checks inv as weft.ko does (EINVAL / ENAMETOOLONG), then records
+	// it; ENOENT for a nodeid in set_uncached() (nothing cached).
+	Status notify(const Invalidation &inv) override;
+	std::vector<Invalidation> notifications();
+	void set_uncached(std::vector<uint64_t> nodeids);
 
 	// Kernel side.  submit() blocks while every slot is in flight.
 	uint64_t submit(uint32_t queue, const Submission &s);
@@ -120,6 +125,9 @@ private:
 	std::vector<std::unique_ptr<Queue>> queues_;
 	uint64_t next_unique_ = 1;
 	std::mutex unique_mu_;
+	std::mutex notify_mu_;
+	std::vector<Invalidation> notifications_;
+	std::vector<uint64_t> uncached_;
 };
 
 // Little helpers for building payloads.

@@ -259,6 +259,27 @@ TEST_P(MetadataStoreExt, RenameWhiteout)
 	EXPECT_EQ(store_->lookup(root_, "d")->mode, uint32_t(S_IFCHR));
 }
 
+// The xattrs a node is created with (its inherited ACLs) are there from the
+// start; a create that fails gives the existing node nothing.
+TEST_P(MetadataStoreExt, CreateCarriesXattrs)
+{
+	const NewXattr acls[] = {{"system.posix_acl_access", "acl-a"},
+				 {"system.posix_acl_default", "acl-d"}};
+	auto d = store_->create(root_, "d", NewNode{S_IFDIR | 0750, 0, 0, 0, {}, acls});
+	ASSERT_TRUE(d.ok());
+	EXPECT_EQ(*store_->getxattr(d->ino, "system.posix_acl_access"), "acl-a");
+	EXPECT_EQ(*store_->getxattr(d->ino, "system.posix_acl_default"), "acl-d");
+	auto t = store_->create_unlinked(d->ino, NewNode{S_IFREG | 0600, 0, 0, 0, {},
+							  std::span(acls, 1)});
+	ASSERT_TRUE(t.ok());
+	EXPECT_EQ(*store_->getxattr(t->ino, "system.posix_acl_access"), "acl-a");
+	const uint64_t f = make("f", S_IFREG | 0644);
+	auto again = store_->create(root_, "f", NewNode{S_IFREG | 0600, 0, 0, 0, {}, acls});
+	ASSERT_FALSE(again.ok());
+	EXPECT_EQ(again.error().code, EEXIST);
+	EXPECT_EQ(err(store_->getxattr(f, "system.posix_acl_access")), ENODATA);
+}
+
 INSTANTIATE_TEST_SUITE_P(Stores, MetadataStoreExt, ::testing::ValuesIn(kStores),
 			 [](const ::testing::TestParamInfo<StoreFactory> &info) {
 				 return std::string(info.param.name);

@@ -42,7 +42,7 @@ TEST(Mgmt, Version)
 	json r = reply_of(mgmt_call(h, R"({"command":"version","args":{}})"));
 	EXPECT_EQ(r["status"], "ok");
 	EXPECT_EQ(r["result"]["version"], WEFT_VERSION);
-	EXPECT_EQ(r["result"]["abi"], 1);
+	EXPECT_EQ(r["result"]["abi"], WEFT_ABI_VERSION);
 }
 
 TEST(Mgmt, ArgsMayBeLeftOut)

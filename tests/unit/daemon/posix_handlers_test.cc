@@ -679,5 +679,90 @@ TEST_F(Posix, RenameWhiteoutLeavesACharDevice)
 	EXPECT_EQ(rename(kRoot, "b", kRoot, "c", 8), -EINVAL);
 }
 
+// CREATE / MKDIR / MKNOD with WEFT_CREATE_ACLS: the inherited ACLs arrive
+// with the request and are the node's from its first moment.
+class PosixCreateAcls : public Posix {
+protected:
+	// in: header, name, weft_create_acls, access value, default value
+	Out make_acl(uint32_t opcode, uint64_t parent, std::string_view name, uint32_t mode,
+		     std::string_view access, std::string_view dflt, uint32_t version = 1,
+		     uint32_t flags = WEFT_CREATE_ACLS, int extra = 0)
+	{
+		weft_create_in in{mode, 0, 0, 0, static_cast<uint32_t>(name.size()), flags};
+		weft_create_acls ext{version, static_cast<uint32_t>(access.size()),
+				     static_cast<uint32_t>(dflt.size() + extra), 0};
+		std::vector<std::byte> v;
+		append(v, in);
+		append(v, name);
+		append(v, ext);
+		append(v, access);
+		append(v, dflt);
+		return call(opcode, parent, v);
+	}
+	std::string xattr(uint64_t ino, const char *name)
+	{
+		auto v = store.getxattr(ino, name);
+		return v.ok() ? *v : "<" + std::to_string(v.error().code) + ">";
+	}
+	const std::string acl_a = std::string("\x02\0\0\0access-acl", 14);
+	const std::string acl_d = std::string("\x02\0\0\0default-acl", 15);
+};
+
+TEST_F(PosixCreateAcls, StoredWithTheNode)
+{
+	Out f = make_acl(WEFT_OP_CREATE, kRoot, "f", S_IFREG | 0640, acl_a, "");
+	ASSERT_EQ(f.result, 0);
+	const uint64_t fi = f.as<weft_entry_out>().nodeid;
+	EXPECT_EQ(xattr(fi, "system.posix_acl_access"), acl_a);
+	EXPECT_EQ(xattr(fi, "system.posix_acl_default"), "<" + std::to_string(ENODATA) + ">");
+
+	Out d = make_acl(WEFT_OP_MKDIR, kRoot, "d", 0750, acl_a, acl_d);
+	ASSERT_EQ(d.result, 0);
+	const uint64_t di = d.as<weft_entry_out>().nodeid;
+	EXPECT_EQ(xattr(di, "system.posix_acl_access"), acl_a);
+	EXPECT_EQ(xattr(di, "system.posix_acl_default"), acl_d);
+
+	// a directory inheriting only the default ACL (no access ACL needed)
+	Out d2 = make_acl(WEFT_OP_MKDIR, di, "d2", 0750, "", acl_d);
+	ASSERT_EQ(d2.result, 0);
+	EXPECT_EQ(xattr(d2.as<weft_entry_out>().nodeid, "system.posix_acl_default"), acl_d);
+
+	Out n = make_acl(WEFT_OP_MKNOD, kRoot, "p", S_IFIFO | 0600, acl_a, "");
+	ASSERT_EQ(n.result, 0);
+	EXPECT_EQ(xattr(n.as<weft_entry_out>().nodeid, "system.posix_acl_access"), acl_a);
+
+	// O_TMPFILE: no name, the ACLs still come along
+	Out t = make_acl(WEFT_OP_CREATE, kRoot, "", S_IFREG | 0600, acl_a, "", 1,
+			 WEFT_CREATE_ACLS | WEFT_CREATE_TMPFILE);
+	ASSERT_EQ(t.result, 0);
+	EXPECT_EQ(xattr(t.as<weft_entry_out>().nodeid, "system.posix_acl_access"), acl_a);
+}
+
+TEST_F(PosixCreateAcls, MalformedExtensionsAreRefusedAndCreateNothing)
+{
+	// another version of the extension: EPROTO, a clear mismatch
+	EXPECT_EQ(make_acl(WEFT_OP_CREATE, kRoot, "v", S_IFREG | 0644, acl_a, "", 2).result,
+		  -EPROTO);
+	// lengths that do not add up to the input, or nothing in it
+	EXPECT_EQ(make_acl(WEFT_OP_CREATE, kRoot, "l", S_IFREG | 0644, acl_a, "", 1,
+			   WEFT_CREATE_ACLS, 3).result, -EINVAL);
+	EXPECT_EQ(make_acl(WEFT_OP_CREATE, kRoot, "e", S_IFREG | 0644, "", "").result, -EINVAL);
+	// a default ACL is for directories only
+	EXPECT_EQ(make_acl(WEFT_OP_CREATE, kRoot, "fd", S_IFREG | 0644, acl_a, acl_d).result,
+		  -EINVAL);
+	// symlinks have no ACLs
+	EXPECT_EQ(make_acl(WEFT_OP_SYMLINK, kRoot, "s", S_IFLNK | 0777, acl_a, "").result,
+		  -EINVAL);
+	// a header cut short
+	weft_create_in in{S_IFREG | 0644, 0, 0, 0, 1, WEFT_CREATE_ACLS};
+	std::vector<std::byte> v;
+	append(v, in);
+	append(v, std::string_view("h"));
+	append(v, std::string_view("abc"));
+	EXPECT_EQ(call(WEFT_OP_CREATE, kRoot, v).result, -EINVAL);
+	for (const char *name : {"v", "l", "e", "fd", "s", "h"})
+		EXPECT_EQ(lookup(kRoot, name).result, -ENOENT) << name;
+}
+
 }  // namespace
 }  // namespace weft

@@ -2,9 +2,11 @@
 // index wrap-around, wake-ups, dispatch errors, and draining on stop.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <thread>
+#include <vector>
 
 #include "daemon_harness.h"
 
@@ -31,7 +33,7 @@ TEST(RingServerAttach, RejectsBadMagic)
 
 TEST(RingServerAttach, RejectsOtherAbiVersion)
 {
-	KernelDouble kernel(DoubleOptions{.tamper_header = [](weft_region_header &h) { h.abi_version = 2; }});
+	KernelDouble kernel(DoubleOptions{.tamper_header = [](weft_region_header &h) { h.abi_version = WEFT_ABI_VERSION + 1; }});
 	RingServer server(kernel, {});
 	auto att = server.attach({"t", 1, 8, 4096});
 	ASSERT_FALSE(att.ok());
@@ -192,10 +194,37 @@ TEST(AdaptiveSpin, BacksOffWhileWaitsOutlastTheSpinAndRecoversAtOnce)
 	EXPECT_EQ(spin.next_us(), 25u);
 	for (int i = 0; i < 10; i++)
 		spin.record(1000000);
-	EXPECT_EQ(spin.next_us(), 0u);	// idle: no polling at all
 	spin.record(40);	// requests arrive again within the spin window
 	EXPECT_EQ(spin.next_us(), 100u);
 	spin.record(99);
+	EXPECT_EQ(spin.next_us(), 100u);
+}
+
+// Where every sleeping wait outlasts spin_us (a wake-up slower than the
+// spin), backing off to 0 must not be forever: a probe spins fully every
+// kProbeEvery waits, and a request caught by it restores the full spin.
+TEST(AdaptiveSpin, ProbesFullSpinWhileBackedOff)
+{
+	AdaptiveSpin spin(100);
+	for (int i = 0; i < 10; i++) {
+		(void)spin.next_us();
+		spin.record(300);
+	}
+	std::vector<uint32_t> spins;
+	for (uint32_t i = 0; i < 2 * AdaptiveSpin::kProbeEvery; i++) {
+		spins.push_back(spin.next_us());
+		spin.record(300);	// idle: nothing arrives within any spin
+	}
+	EXPECT_EQ(std::count(spins.begin(), spins.end(), 100u), 2);
+	EXPECT_EQ(std::count(spins.begin(), spins.end(), 0u),
+		  2 * static_cast<long>(AdaptiveSpin::kProbeEvery) - 2);
+	uint32_t waits = 1;
+	while (spin.next_us() == 0) {	// up to the next probe
+		spin.record(300);
+		ASSERT_LT(waits++, AdaptiveSpin::kProbeEvery);
+	}
+	spin.record(20);			// caught a request
+	EXPECT_EQ(spin.next_us(), 100u);
 	EXPECT_EQ(spin.next_us(), 100u);
 }
 

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -89,6 +90,63 @@ TEST(WeftdBinary, BadOptionsAreRejected)
 	EXPECT_EQ(r.status, 1);
 	EXPECT_NE(r.err.find("name must be"), std::string::npos) << r.err;
 	EXPECT_NE(run_weftd({"--no-such-option"}).status, 0);
+}
+
+std::string slurp(const std::string &path)
+{
+	std::string text;
+	FILE *f = std::fopen(path.c_str(), "r");
+	if (f == nullptr)
+		return text;
+	char buf[4096];
+	size_t n;
+	while ((n = std::fread(buf, 1, sizeof(buf), f)) > 0)
+		text.append(buf, n);
+	std::fclose(f);
+	return text;
+}
+
+TEST(WeftdBinary, DaemonizeReportsTheChildsStartupErrorAndExits1)
+{
+	const std::string dir = temp_dir("weftd-e");
+	WeftdRun r = run_weftd({"--daemonize", "--device", "/nonexistent/weft", "--data-dir", dir});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_EQ(r.err, "weftd: /nonexistent/weft not found: is weft.ko loaded?\n");
+
+	// with a log file: the caller gets the one line, the log keeps it
+	// (timestamped); no pidfile for a daemon that never served
+	const std::string log = dir + ".log", pid = dir + ".pid";
+	std::filesystem::remove(log);
+	r = run_weftd({"--daemonize", "--log-file", log, "--pidfile", pid, "--device", "/dev/null",
+		       "--name", "d1", "--data-dir", dir});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_EQ(r.err.rfind("weftd: attach as 'd1' failed: ", 0), 0u) << r.err;
+	EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+	const std::string text = slurp(log);
+	EXPECT_EQ(text.rfind("20", 0), 0u) << text;	// 20YY-MM-DDTHH:MM:SSZ
+	EXPECT_NE(text.find("Z weftd: error: attach as 'd1' failed: "), std::string::npos) << text;
+	EXPECT_FALSE(std::filesystem::exists(pid));
+
+	// a log file that cannot be opened is reported before forking
+	r = run_weftd({"--daemonize", "--log-file", dir + "/no/such/dir/log", "--data-dir", dir});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_EQ(r.err.rfind("weftd: cannot open log file " + dir + "/no/such/dir/log: ", 0), 0u)
+		<< r.err;
+}
+
+TEST(WeftdBinary, ControlOptions)
+{
+	const std::string dir = temp_dir("weftd-f");
+	WeftdRun r = run_weftd({"--log-file", dir + ".log", "--data-dir", dir});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_EQ(r.err, "weftd: --log-file needs --daemonize (in the foreground, log lines go to stderr)\n");
+	// --drive repeats; a missing module is still what is reported first
+	r = run_weftd({"--drive", "/dev/a", "--drive", "/dev/b", "--force-drive", "--device",
+		       "/nonexistent/weft", "--data-dir", dir});
+	EXPECT_EQ(r.status, 1);
+	EXPECT_EQ(r.err, "weftd: /nonexistent/weft not found: is weft.ko loaded?\n");
+	EXPECT_NE(run_weftd({"--daemonize", "extra-argument"}).status, 0);
+	EXPECT_NE(run_weftd({"--pidfile"}).status, 0);	// needs a value
 }
 
 }  // namespace
