@@ -172,6 +172,7 @@ struct StatsArgs {
 	std::vector<std::string> ops;
 	std::string interval;
 	bool live = false;
+	bool queues = false;
 	int count = 0;
 	CLI::Option *count_opt = nullptr;
 };
@@ -299,6 +300,44 @@ StatsView stats_view(const StatsSample &a, const StatsSample &b, uint64_t interv
 	return v;
 }
 
+std::vector<QueueStats> queue_delta(const std::vector<QueueStats> &a,
+				    const std::vector<QueueStats> &b)
+{
+	std::vector<QueueStats> out;
+	for (QueueStats d : b) {
+		auto old = std::find_if(a.begin(), a.end(), [&](const QueueStats &x) {
+			return x.channel == d.channel && x.queue == d.queue;
+		});
+		// a counter that went back: the channel was re-created in between
+		if (old != a.end() && old->polled <= d.polled && old->slept <= d.slept &&
+		    old->daemon_woken <= d.daemon_woken && old->spin_found <= d.spin_found &&
+		    old->spin_missed <= d.spin_missed) {
+			d.polled -= old->polled;
+			d.slept -= old->slept;
+			d.daemon_woken -= old->daemon_woken;
+			d.spin_found -= old->spin_found;
+			d.spin_missed -= old->spin_missed;
+		}
+		out.push_back(std::move(d));
+	}
+	return out;
+}
+
+// `weft stats --queues`: the module's per-queue counters, totals or the
+// difference over --interval.
+void cmd_queue_stats(Context &c, std::optional<uint64_t> interval)
+{
+	Control &ctl = c.control();
+	auto before = ctl.queue_stats();
+	if (!interval) {
+		c.print(queue_stats_json(before, 0), [&] { return queue_stats_text(before); });
+		return;
+	}
+	std::this_thread::sleep_for(std::chrono::milliseconds(*interval));
+	auto delta = queue_delta(before, ctl.queue_stats());
+	c.print(queue_stats_json(delta, *interval), [&] { return queue_stats_text(delta); });
+}
+
 void cmd_stats(Context &c, const StatsArgs &a)
 {
 	std::vector<uint32_t> only;
@@ -315,6 +354,12 @@ void cmd_stats(Context &c, const StatsArgs &a)
 		interval = duration_option("--interval", a.interval, 10, 3600 * 1000);
 	else if (live)
 		interval = 1000;
+	if (a.queues) {
+		if (live || !a.ops.empty())
+			throw UsageError("--queues takes --interval only (not --op, --live, --count)");
+		cmd_queue_stats(c, interval);
+		return;
+	}
 	std::optional<std::string> daemon = c.channel_opt();
 	const bool explicit_daemon = daemon.has_value();
 	Control &ctl = c.control();
@@ -539,6 +584,9 @@ void build(Tree &t, Args &a)
 	stats->add_flag("--live", a.stats.live,
 			"print the rates of every interval until interrupted (--json: one JSON "
 			"document per line)");
+	stats->add_flag("--queues", a.stats.queues,
+			"per-queue ring counters instead: completions found by polling vs "
+			"sleeps, daemon wake-ups, spins that found work");
 	a.stats.count_opt = stats->add_option("--count", a.stats.count,
 					      "with --live: stop after this many intervals")
 				    ->check(CLI::PositiveNumber);

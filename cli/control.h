@@ -46,6 +46,20 @@ struct OpStats {
 	uint64_t since_ns = 0;	// ns since the counters started
 };
 
+// How one queue's round trips went (WEFT_CMD_QUEUE_STATS): completions a
+// caller found while busy-polling versus sleeps, and whether weftd's
+// thread found work while it spun or had to be woken.
+struct QueueStats {
+	std::string channel;
+	uint32_t queue = 0;
+	uint32_t in_flight = 0;
+	uint64_t polled = 0;
+	uint64_t slept = 0;
+	uint64_t daemon_woken = 0;
+	uint64_t spin_found = 0;
+	uint64_t spin_missed = 0;
+};
+
 struct MountInfo {
 	std::string channel;
 	std::string filesystem;
@@ -103,6 +117,8 @@ public:
 			 std::optional<uint32_t> grace_ms) = 0;
 	// per-opcode request counts and latency histograms (opcodes with requests)
 	virtual std::vector<OpStats> op_stats() = 0;
+	// per-queue round-trip counters of every channel
+	virtual std::vector<QueueStats> queue_stats() = 0;
 	// relays a JSON request to weftd (channel: empty = the only attached
 	// daemon) and returns its JSON reply
 	virtual std::string mgmt(const std::optional<std::string> &channel,

@@ -828,6 +828,40 @@ std::string stats_text(const StatsView &v)
 	return head + "\n" + t.render();
 }
 
+Json queue_stats_json(const std::vector<QueueStats> &queues, uint64_t window_ms)
+{
+	Json out = Json::array();
+	for (const auto &q : queues)
+		out.push_back(Json{{"channel", q.channel},
+				   {"queue", q.queue},
+				   {"in_flight", q.in_flight},
+				   {"polled", q.polled},
+				   {"slept", q.slept},
+				   {"daemon_woken", q.daemon_woken},
+				   {"spin_found", q.spin_found},
+				   {"spin_missed", q.spin_missed}});
+	Json doc{{"queues", out}};
+	if (window_ms)
+		doc["window_ms"] = window_ms;
+	return doc;
+}
+
+std::string queue_stats_text(const std::vector<QueueStats> &queues)
+{
+	if (queues.empty())
+		return "no queues (no weftd attached)\n";
+	using A = Table::Align;
+	Table t({{"CHANNEL"}, {"QUEUE", A::Right}, {"IN FLIGHT", A::Right}, {"POLLED", A::Right},
+		 {"SLEPT", A::Right}, {"POLLED%", A::Right}, {"DAEMON WAKE-UPS", A::Right},
+		 {"SPIN FOUND", A::Right}, {"SPIN MISSED", A::Right}});
+	for (const auto &q : queues)
+		t.add_row({q.channel, std::to_string(q.queue), std::to_string(q.in_flight),
+			   std::to_string(q.polled), std::to_string(q.slept),
+			   format_percent(q.polled, q.polled + q.slept), std::to_string(q.daemon_woken),
+			   std::to_string(q.spin_found), std::to_string(q.spin_missed)});
+	return t.render();
+}
+
 std::string status_text(const Json &r)
 {
 	const Json empty = Json::object();

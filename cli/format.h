@@ -111,6 +111,12 @@ struct StatsView {
 Json stats_json(const StatsView &v);
 std::string stats_text(const StatsView &v);
 
+// `weft stats --queues`: per-queue round trips (already differences when
+// sampled over an interval); POLLED% is the share of completions that
+// cost the caller no sleep.
+Json queue_stats_json(const std::vector<QueueStats> &queues, uint64_t window_ms);
+std::string queue_stats_text(const std::vector<QueueStats> &queues);
+
 // Any other relayed result: an array of objects as a table, an object as
 // fields (nested arrays of objects as titled tables), a scalar as is.
 std::string generic_text(const Json &result);

@@ -52,6 +52,9 @@ const FsOption fs_options[] = {
 	{"negative_timeout", 0, UINT32_MAX},
 };
 
+// weft options without a value, passed to the module as they are
+const char *const fs_flags[] = {"writeback", "nowriteback"};
+
 // decimal digits only, within [min, max]; canonical (no leading zeros)
 bool seconds(const std::string &v, const FsOption &o, std::string &out)
 {
@@ -118,6 +121,16 @@ Options parse_options(const std::string &opts, bool sloppy)
 			o.dropped.push_back(opt);
 			continue;
 		}
+
+		for (const char *f : fs_flags) {
+			if (opt == f) {
+				o.data += (o.data.empty() ? "" : ",") + opt;
+				known = true;
+				break;
+			}
+		}
+		if (known)
+			continue;
 
 		size_t eq = opt.find('=');
 		std::string key = opt.substr(0, eq);

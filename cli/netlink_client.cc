@@ -264,6 +264,29 @@ std::vector<OpStats> NetlinkClient::op_stats()
 	return out;
 }
 
+std::vector<QueueStats> NetlinkClient::queue_stats()
+{
+	std::vector<QueueStats> out;
+	transact(WEFT_CMD_QUEUE_STATS, true, {}, [&](nlattr **tb) {
+		if (!tb[WEFT_A_QUEUE_STATS])
+			return;
+		nlattr *a[WEFT_A_QS_MAX + 1] = {};
+		if (nla_parse_nested(a, WEFT_A_QS_MAX, tb[WEFT_A_QUEUE_STATS], nullptr) < 0)
+			throw Error("malformed queue statistics from the kernel module");
+		QueueStats s;
+		s.channel = attr_string(a[WEFT_A_QS_CHANNEL]);
+		s.queue = attr_u32(a[WEFT_A_QS_QUEUE]);
+		s.in_flight = attr_u32(a[WEFT_A_QS_IN_FLIGHT]);
+		s.polled = attr_u64(a[WEFT_A_QS_POLLED]);
+		s.slept = attr_u64(a[WEFT_A_QS_SLEPT]);
+		s.daemon_woken = attr_u64(a[WEFT_A_QS_DAEMON_WOKEN]);
+		s.spin_found = attr_u64(a[WEFT_A_QS_SPIN_FOUND]);
+		s.spin_missed = attr_u64(a[WEFT_A_QS_SPIN_MISSED]);
+		out.push_back(std::move(s));
+	});
+	return out;
+}
+
 void NetlinkClient::set(const std::string &channel, std::optional<uint32_t> timeout_ms,
 			std::optional<uint32_t> grace_ms)
 {

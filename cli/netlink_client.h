@@ -24,6 +24,7 @@ public:
 	std::vector<ChannelInfo> channels() override;
 	std::vector<MountInfo> mounts() override;
 	std::vector<OpStats> op_stats() override;
+	std::vector<QueueStats> queue_stats() override;
 	void set(const std::string &channel, std::optional<uint32_t> timeout_ms,
 		 std::optional<uint32_t> grace_ms) override;
 	std::string mgmt(const std::optional<std::string> &channel,

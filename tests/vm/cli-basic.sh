@@ -37,7 +37,8 @@ load
 
 # ---- version, local status ---------------------------------------------
 w version --json || fail "weft version --json: $(cat "$ERR")"
-pyjson "assert d['module']['version'] == '$VERSION', d; assert d['module']['abi_version'] == 1, d; assert d['cli']['version'] == '$VERSION', d"
+ABI=$(awk '$2 == "WEFT_ABI_VERSION" { print $3 }' "$WEFT_TOP/uapi/weft_ring.h")
+pyjson "assert d['module']['version'] == '$VERSION', d; assert d['module']['abi_version'] == int('$ABI'), d; assert d['cli']['version'] == '$VERSION', d"
 w version || fail "weft version: $(cat "$ERR")"
 grep -q "weft.ko $VERSION" "$OUT" || fail "weft version text: $(cat "$OUT")"
 
@@ -118,8 +119,8 @@ def family_id():
     raise SystemExit("no family id")
 
 F = family_id()
-VERSION, CHANNEL_LIST, MOUNT_LIST, SET, MGMT, OP_STATS = 1, 2, 3, 4, 5, 6
-A_MODULE_VERSION, A_CHANNEL_NAME, A_TIMEOUT_MS, A_GRACE_MS, A_JSON, A_OP_STATS = 1, 4, 5, 6, 7, 9
+VERSION, CHANNEL_LIST, MOUNT_LIST, SET, MGMT, OP_STATS, QUEUE_STATS = 1, 2, 3, 4, 5, 6, 7
+A_MODULE_VERSION, A_CHANNEL_NAME, A_TIMEOUT_MS, A_GRACE_MS, A_JSON, A_OP_STATS, A_QUEUE_STATS = 1, 4, 5, 6, 7, 9, 10
 failures = 0
 
 def expect(what, got, errno, ext=None):
@@ -143,6 +144,10 @@ if mode == "root":
     expect("op stats as a do", request(F, OP_STATS), EOPNOTSUPP)
     expect("op stats with a reply-only attribute", request(F, OP_STATS, attr(A_OP_STATS, b""), flags=0x305),
            EINVAL)
+    expect("queue stats as a dump", request(F, QUEUE_STATS, flags=0x305), 0)
+    expect("queue stats as a do", request(F, QUEUE_STATS), EOPNOTSUPP)
+    expect("queue stats with a reply-only attribute",
+           request(F, QUEUE_STATS, attr(A_QUEUE_STATS, b""), flags=0x305), EINVAL)
     expect("set without a name", request(F, SET, u32(A_TIMEOUT_MS, 1000)), EINVAL)
     expect("set with nothing", request(F, SET, string(A_CHANNEL_NAME, "x")), EINVAL,
            "nothing to set: give a timeout and/or a grace period")
@@ -164,6 +169,7 @@ else:
     expect("unprivileged version", request(F, VERSION), 0)
     expect("unprivileged channel list", request(F, CHANNEL_LIST, flags=0x305), 0)
     expect("unprivileged op stats", request(F, OP_STATS, flags=0x305), 0)
+    expect("unprivileged queue stats", request(F, QUEUE_STATS, flags=0x305), 0)
     expect("unprivileged set", request(F, SET, string(A_CHANNEL_NAME, "x") + u32(A_TIMEOUT_MS, 1000)), EPERM)
     expect("unprivileged mgmt", request(F, MGMT, string(A_JSON, '{"command":"status"}')), EPERM)
 sys.exit(1 if failures else 0)

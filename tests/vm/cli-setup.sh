@@ -181,6 +181,29 @@ w stats --op LOOKUP || fail "stats --op: $(cat "$ERR")"
 cat "$OUT"
 grep -q "^LOOKUP " "$OUT" || fail "stats --op text: $(cat "$OUT")"
 
+# ---- stats --queues: every queue of the channel, each request polled or slept -----
+w stats --queues --json || fail "stats --queues: $(cat "$ERR")"
+cp "$OUT" /tmp/queues.before
+for i in $(seq 20); do stat /mnt/default >/dev/null; done
+w stats --queues --json || fail "stats --queues: $(cat "$ERR")"
+python3 - /tmp/queues.before "$OUT" <<'PY' || fail "stats --queues: $(cat "$OUT")"
+import json, sys
+a, b = (json.load(open(p))['queues'] for p in sys.argv[1:3])
+mine = [q for q in b if q['channel'] == 'setup1']
+assert mine and sorted(q['queue'] for q in mine) == list(range(len(mine))), b
+key = lambda q: (q['channel'], q['queue'])
+before = {key(q): q for q in a}
+# a caller either polled for its completion or slept for it: one of the two
+# per request, and the 20 stats above are at least 20 requests
+done = sum(q['polled'] + q['slept'] - before[key(q)]['polled'] - before[key(q)]['slept']
+           for q in mine)
+assert done >= 20, (a, b)
+assert all(isinstance(q['in_flight'], int) and q['in_flight'] >= 0 for q in mine), mine
+PY
+w stats --queues || fail "stats --queues text: $(cat "$ERR")"
+grep -q "POLLED%" "$OUT" || fail "stats --queues text: $(cat "$OUT")"
+w stats --queues --live && fail "stats --queues --live was accepted"
+
 # ---- stats: the bytes of a known write and read, module and weftd ----------------
 dd if=/dev/urandom of=/tmp/blob bs=64k count=16 status=none || fail "make /tmp/blob"
 w stats --json || fail "stats: $(cat "$ERR")"

@@ -362,3 +362,66 @@ TEST(Stats, LiveText)
 	EXPECT_EQ(r.status, 2);
 	EXPECT_EQ(r.opened, 0);
 }
+
+namespace {
+
+QueueStats queue(uint32_t q, uint64_t polled, uint64_t slept)
+{
+	QueueStats s;
+	s.channel = "local";
+	s.queue = q;
+	s.in_flight = q;
+	s.polled = polled;
+	s.slept = slept;
+	s.daemon_woken = slept / 2;
+	s.spin_found = polled;
+	s.spin_missed = 3;
+	return s;
+}
+
+} // namespace
+
+TEST(Stats, QueuesTableAndJson)
+{
+	FakeControl f;
+	f.queue_snapshots = {{queue(0, 750, 250), queue(1, 0, 0)}};
+	Result r = run_weft(f, {"stats", "--queues"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	EXPECT_NE(r.out.find("POLLED%"), std::string::npos) << r.out;
+	EXPECT_NE(r.out.find("75%"), std::string::npos) << r.out;	// 750 of 1000
+	r = run_weft(f, {"stats", "--queues", "--json"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	auto j = nlohmann::json::parse(r.out);
+	ASSERT_EQ(j["queues"].size(), 2u);
+	EXPECT_EQ(j["queues"][0]["channel"], "local");
+	EXPECT_EQ(j["queues"][0]["polled"], 750);
+	EXPECT_EQ(j["queues"][0]["slept"], 250);
+	EXPECT_EQ(j["queues"][0]["daemon_woken"], 125);
+	EXPECT_EQ(j["queues"][1]["queue"], 1);
+	EXPECT_EQ(j["queues"][1]["in_flight"], 1);
+	EXPECT_FALSE(j.contains("window_ms"));
+}
+
+TEST(Stats, QueuesOverAnIntervalAreDifferences)
+{
+	FakeControl f;
+	f.queue_snapshots = {{queue(0, 100, 50)}, {queue(0, 160, 70)}};
+	Result r = run_weft(f, {"stats", "--queues", "--interval", "10ms", "--json"});
+	ASSERT_EQ(r.status, 0) << r.err;
+	auto j = nlohmann::json::parse(r.out);
+	EXPECT_EQ(j["window_ms"], 10);
+	EXPECT_EQ(j["queues"][0]["polled"], 60);
+	EXPECT_EQ(j["queues"][0]["slept"], 20);
+	EXPECT_EQ(j["queues"][0]["spin_missed"], 0);
+}
+
+TEST(Stats, QueuesRefuseLiveAndOp)
+{
+	FakeControl f;
+	for (auto args : {std::vector<std::string>{"stats", "--queues", "--live"},
+			  std::vector<std::string>{"stats", "--queues", "--op", "READ"}}) {
+		Result r = run_weft(f, args);
+		EXPECT_EQ(r.status, 2) << r.out;
+		EXPECT_NE(r.err.find("--queues takes --interval only"), std::string::npos) << r.err;
+	}
+}

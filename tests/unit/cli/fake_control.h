@@ -25,6 +25,9 @@ public:
 	// successive op_stats() calls return these in turn (the last repeats)
 	std::vector<std::vector<OpStats>> stats_snapshots;
 	size_t stats_calls = 0;
+	// successive queue_stats() calls return these in turn (the last repeats)
+	std::vector<std::vector<QueueStats>> queue_snapshots;
+	size_t queue_calls = 0;
 	std::string mgmt_reply = R"({"status":"ok","result":{}})";
 	// when not empty: successive mgmt() calls answer these in turn (the
 	// last repeats) instead of mgmt_reply
@@ -67,6 +70,13 @@ public:
 		size_t i = std::min(stats_calls++, stats_snapshots.size() - 1);
 		return stats_snapshots[i];
 	}
+	std::vector<QueueStats> queue_stats() override
+	{
+		maybe_fail("queue_stats");
+		if (queue_snapshots.empty())
+			return {};
+		return queue_snapshots[std::min(queue_calls++, queue_snapshots.size() - 1)];
+	}
 	void set(const std::string &channel, std::optional<uint32_t> timeout_ms,
 		 std::optional<uint32_t> grace_ms) override
 	{
@@ -107,6 +117,7 @@ public:
 	std::vector<ChannelInfo> channels() override { return f_.channels(); }
 	std::vector<MountInfo> mounts() override { return f_.mounts(); }
 	std::vector<OpStats> op_stats() override { return f_.op_stats(); }
+	std::vector<QueueStats> queue_stats() override { return f_.queue_stats(); }
 	void set(const std::string &c, std::optional<uint32_t> t, std::optional<uint32_t> g) override
 	{
 		f_.set(c, t, g);

@@ -72,6 +72,14 @@ TEST(MountOptions, WeftOptionsGoToData)
 	EXPECT_EQ(o.data, "timeout=30,grace=0,attr_timeout=1,entry_timeout=2,negative_timeout=7");
 }
 
+TEST(MountOptions, CacheModeFlagsGoToData)
+{
+	EXPECT_EQ(parse_options("nowriteback,ro").data, "nowriteback");
+	EXPECT_EQ(parse_options("writeback").data, "writeback");
+	EXPECT_EQ(error_of("writeback=1"), "unknown option 'writeback=1'");
+	EXPECT_EQ(error_of("writethrough"), "unknown option 'writethrough'");
+}
+
 TEST(MountOptions, EmptyItemsAreSkipped)
 {
 	EXPECT_EQ(parse_options(",ro,,timeout=5,").data, "timeout=5");
