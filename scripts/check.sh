@@ -1,6 +1,7 @@
 #!/bin/bash
 # `make check`: native tests (ctest + GoogleTest), then every VM test on each
-# Debian kernel (one boot per kernel), then one line: "N passed, M failed".
+# Debian kernel (one boot per kernel), the power-off test (tests/host/), then
+# one line: "N passed, M failed".
 set -uo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 cd "$top" || exit 1
@@ -42,6 +43,13 @@ mapfile -t vmtests < <(ls tests/vm/*.sh)
 for series in 6.1 6.12; do
 	scripts/vm-run.sh --quiet --kernel "$series" --results "$results" "${vmtests[@]}"
 done
+
+# power cuts need the drives to outlive a boot: its own VM runs, alternating
+# kernels, one result line
+echo "== power-off (10 power cuts, 6.1 and 6.12)"
+if ! tests/host/power-off.sh --results "$results" && ! grep -q ' host power-off$' "$results"; then
+	echo "FAIL host power-off" >>"$results"
+fi
 
 pass=$(grep -c '^PASS' "$results")
 fail=$(grep -c '^FAIL' "$results")

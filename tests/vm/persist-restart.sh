@@ -40,12 +40,16 @@ contents() {
 	dd if=$M/big bs=1M skip=100 count=1 status=none | sha256sum
 }
 
-# (weft.ko has no directory fsync: a file's fsync makes every namespace
-# change before it durable too, the namespace has one write-ahead log)
-fsync_all() {	# fsync every regular file under $M
+# (a file's fsync makes every namespace change before it durable too, the
+# namespace has one write-ahead log; the directories are fsync'ed as an
+# application would, and that must succeed)
+fsync_all() {	# fsync every directory and regular file under $M
 	python3 - "$M" <<'EOF' || fail "fsync"
 import os, sys
 for root, dirs, files in os.walk(sys.argv[1]):
+    fd = os.open(root, os.O_RDONLY | os.O_DIRECTORY)
+    os.fsync(fd)
+    os.close(fd)
     for n in files:
         p = os.path.join(root, n)
         if os.path.islink(p):
