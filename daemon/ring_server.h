@@ -32,7 +32,7 @@ struct ServerOptions {
 	// another CPU (an IPI: costly on virtual CPUs, ruinous under TCG).
 	// Off: the scheduler places the workers, and a worker that busy-polls
 	// on an idle CPU lets one caller's round trips go without any sleep.
-	bool pin_workers = false;	// weftd turns it on (--no-pin-workers: off)
+	bool pin_workers = false;	// weftd --pin-workers
 };
 
 class RingServer {

@@ -46,11 +46,12 @@ struct Config {
 	// lands within it, saving a wake-up per request (in a TCG VM, one
 	// thread of stat: 7k ops/s at 0, 37k at 100; no loss with 2 threads).
 	uint32_t spin_us = 100;
-	// Serve each CPU's queue on that CPU (ServerOptions::pin_workers): in
-	// a TCG VM on a loaded host, mdbench stat/open/rename 4-9x faster and
-	// stat(2) of the root 10-20% faster than letting the scheduler place
-	// the workers (docs/daemon.md).
-	bool pin_workers = true;
+	// Serve each CPU's queue on that CPU (ServerOptions::pin_workers): off
+	// by default.  In a TCG VM on a loaded host, pinned made mdbench
+	// stat/open/rename 4-9x faster; on a quiet one it halved one thread's
+	// stat(2) rate, which lives on a worker spinning on the other CPU
+	// (docs/daemon.md).
+	bool pin_workers = false;
 	std::string log_level = "info";
 	uint64_t default_drive_bytes = 16ull << 30;
 	// rocks: the namespace in DATA_DIR/namespace, file data in the
@@ -202,9 +203,8 @@ int main(int argc, char **argv)
 		->check(CLI::Range(uint32_t(WEFT_MIN_IO_SIZE), uint32_t(WEFT_MAX_IO_SIZE)));
 	app.add_option("--spin-us", cfg.spin_us, "busy-poll before sleeping, microseconds")
 		->capture_default_str();
-	app.add_flag("--pin-workers,!--no-pin-workers", cfg.pin_workers,
-		     "serve each CPU's queue on that CPU (no cross-CPU wake-ups); default on")
-		->capture_default_str();
+	app.add_flag("--pin-workers", cfg.pin_workers,
+		     "serve each CPU's queue on that CPU (no cross-CPU wake-ups)");
 	app.add_option("--log-level", cfg.log_level, "error, warn, info or debug")
 		->capture_default_str();
 	app.add_option("--device", cfg.device, "ring device")->capture_default_str();

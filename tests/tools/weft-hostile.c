@@ -40,28 +40,9 @@
 
 #include <weft_ring.h>
 
-#define DEV "/dev/weft"
-
 static const char *prog = "weft-hostile";
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: FAIL: ", prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static const char *errname(int e)
-{
-	const char *n = e ? strerrorname_np(e) : "OK";
-
-	return n ? n : "?";
-}
+#include "tool_common.h"
 
 /* ------------------------------------------------------------------ */
 /* ring access                                                         */

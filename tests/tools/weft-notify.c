@@ -37,29 +37,11 @@
 
 #include <weft_ring.h>
 
-#define DEV "/dev/weft"
 #define HOUR_NS (3600ull * 1000000000ull)
 
 static const char *prog = "weft-notify";
 
-static void die(const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	fprintf(stderr, "%s: FAIL: ", prog);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-	exit(1);
-}
-
-static const char *errname(int e)
-{
-	const char *n = e ? strerrorname_np(e) : "OK";
-
-	return n ? n : "?";
-}
+#include "tool_common.h"
 
 /* ------------------------------------------------------------------ */
 /* ring access (as tests/tools/weft-hostile.c)                         */
