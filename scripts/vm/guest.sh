@@ -27,6 +27,12 @@ cleanup() {
 	if grep -q '^weft ' /proc/modules; then
 		rmmod weft || echo "=== WEFT-CLEANUP rmmod weft failed"
 	fi
+	# Each test starts with an empty /tmp: what one leaves there (weftd data
+	# directories, drive files, fio files) is tmpfs, i.e. the guest's RAM,
+	# and over a whole run it filled /tmp, so a later test's weftd could
+	# not even write its log.
+	echo "=== WEFT-CLEANUP /tmp held $(du -sm /tmp 2>/dev/null | cut -f1) MiB"
+	find /tmp -mindepth 1 -maxdepth 1 -exec rm -rf {} + 2>/dev/null
 }
 
 for t in $WEFT_TESTS; do
