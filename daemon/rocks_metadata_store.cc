@@ -402,12 +402,10 @@ std::vector<FsSummary> RocksMetadataStore::filesystems()
 
 Result<InodeAttr> RocksMetadataStore::getattr(uint64_t ino)
 {
-	std::shared_lock lock(ns_mu_);
-	Txn txn(*db_);
-	auto n = txn.get(ino);
+	auto n = snapshot(ino);
 	if (!n)
 		return n.error();
-	return (*n)->attr;
+	return n->attr;
 }
 
 Result<InodeAttr> RocksMetadataStore::lookup(uint64_t parent, std::string_view name)
@@ -1036,13 +1034,8 @@ Result<size_t> RocksMetadataStore::write(uint64_t ino, uint64_t offset,
 
 Status RocksMetadataStore::sync(uint64_t ino, bool)
 {
-	{
-		std::shared_lock lock(ns_mu_);
-		Txn txn(*db_);
-		auto n = txn.get(ino);
-		if (!n)
-			return n.error();
-	}
+	if (auto n = snapshot(ino); !n)
+		return n.error();
 	// Data is durable when ChunkStore acknowledges it; the namespace
 	// commits (size, times; also for fdatasync: the size may have grown)
 	// become durable with the WAL's fsync: a synced write of a marker
