@@ -3,6 +3,7 @@
 #include <cstring>
 
 #include "byte_order.h"
+#include "crc32c.h"
 
 namespace weft::storage {
 namespace {
@@ -11,6 +12,7 @@ namespace {
 // 1 (one whole-chunk extent per replica) is still read.
 constexpr uint8_t kChunkRecordVersion = 2;
 constexpr uint8_t kIntentVersion = 1;
+constexpr uint8_t kDeferredVersion = 1;
 constexpr uint8_t kDriveRecordVersion = 1;
 
 // Bounds-checked cursor over a value.
@@ -200,6 +202,32 @@ Result<WriteIntent> WriteIntent::decode(std::string_view in)
 			return corrupt("write intent checksums");
 	if (!r.done())
 		return corrupt("write intent length");
+	return w;
+}
+
+std::string DeferredWrite::encode() const
+{
+	std::string s;
+	s.reserve(17 + data.size());
+	append_le<uint8_t>(s, kDeferredVersion);
+	append_le<uint64_t>(s, chunk_id);
+	append_le<uint32_t>(s, first_block);
+	append_le<uint32_t>(s, static_cast<uint32_t>(data.size() / kChecksumBlockSize));
+	s += data;
+	return s;
+}
+
+Result<DeferredWrite> DeferredWrite::decode(std::string_view in)
+{
+	Reader r(in);
+	DeferredWrite w;
+	uint8_t version = 0;
+	uint32_t n = 0;
+	if (!r.get(version) || version != kDeferredVersion || !r.get(w.chunk_id) ||
+	    !r.get(w.first_block) || !r.get(n) || n == 0 ||
+	    in.size() - 17 != uint64_t{n} * kChecksumBlockSize)
+		return corrupt("deferred write");
+	w.data.assign(in.substr(17));
 	return w;
 }
 

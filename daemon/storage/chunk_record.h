@@ -74,6 +74,20 @@ struct WriteIntent {
 	static Result<WriteIntent> decode(std::string_view in);
 };
 
+// A small overwrite, data included, committed before the data goes to the
+// drives in place (without a flush): the WAL sync is the write's only sync.
+// Deleted once a flush of every drive made the in-place copies durable; an
+// open replays the ones left (a block only while the chunk record still
+// holds this data's checksum: a later write or discard wins).
+struct DeferredWrite {
+	uint64_t chunk_id = 0;
+	uint32_t first_block = 0;
+	std::string data;  // whole 4 KiB blocks
+
+	std::string encode() const;
+	static Result<DeferredWrite> decode(std::string_view in);
+};
+
 struct DriveRecord {
 	DriveInfo info;
 	Uuid uuid;

@@ -13,7 +13,7 @@ namespace weft::storage {
 namespace {
 
 constexpr uint32_t kBlock = kChecksumBlockSize;
-constexpr int kMetaFormat = 2;  // docs/on-disk.md
+constexpr int kMetaFormat = 3;  // docs/on-disk.md
 
 uint32_t block_crc(const std::byte *p)
 {
@@ -28,7 +28,21 @@ ChunkStore::ChunkStore(Token, StoreOptions options, std::unique_ptr<MetaStore> m
 {
 }
 
-ChunkStore::~ChunkStore() = default;
+ChunkStore::~ChunkStore()
+{
+	if (flusher_.joinable()) {
+		{
+			std::lock_guard lock(flusher_mu_);
+			flusher_stop_ = true;
+		}
+		flusher_cv_.notify_all();
+		flusher_.join();
+	}
+	// A clean close leaves no deferred record behind (a crashed store, or
+	// one told not to flush, leaves them for the next open to replay).
+	if (options_.flush_deferred)
+		(void)flush_deferred();
+}
 
 Result<std::unique_ptr<ChunkStore>> ChunkStore::open(const StoreOptions &options)
 {
@@ -41,6 +55,8 @@ Result<std::unique_ptr<ChunkStore>> ChunkStore::open(const StoreOptions &options
 		return meta.error();
 	auto store = std::make_unique<ChunkStore>(Token{}, options, std::move(*meta));
 	WEFT_RETURN_IF_ERROR(store->load());
+	if (options.flush_deferred)
+		store->start_flusher();
 	return store;
 }
 
@@ -64,16 +80,18 @@ Status ChunkStore::load()
 	}
 
 	// The metadata format: 1 (no key) mapped each replica as one whole-chunk
-	// extent; 2 maps runs.  A version 1 store is read as it is (its records
-	// decode into one run each) and marked 2, since its new records are.
+	// extent; 2 maps runs; 3 adds deferred writes (J keys), which a weftd
+	// that reads 2 would not replay.  A version 1 store is read as it is
+	// (its records decode into one run each); older stores are marked 3,
+	// since their new records are.
 	auto format = meta_->get_config("format");
 	if (!format)
 		return format.error();
-	if (*format && **format != std::to_string(kMetaFormat))
+	if (*format && **format != "2" && **format != std::to_string(kMetaFormat))
 		return make_error(EPROTONOSUPPORT, "engine metadata format " + **format +
-							   " is not supported by this weftd (it reads 1 and " +
+							   " is not supported by this weftd (it reads 1 to " +
 							   std::to_string(kMetaFormat) + ")");
-	if (!*format) {
+	if (!*format || **format != std::to_string(kMetaFormat)) {
 		MetaStore::Batch b;
 		b.put_config("format", std::to_string(kMetaFormat));
 		WEFT_RETURN_IF_ERROR(meta_->commit(b, true));
@@ -121,6 +139,24 @@ Status ChunkStore::load()
 							   std::to_string(e.count) + ": " + s.error().message);
 		return {};
 	}));
+
+	// Deferred writes before intents: an intent's write came after them
+	// (writes to a chunk are serialised), and resolving it reads the
+	// blocks they may not have made durable in place.
+	std::vector<std::pair<uint64_t, DeferredWrite>> deferred;
+	WEFT_RETURN_IF_ERROR(meta_->for_each_deferred([&](uint64_t seq, const DeferredWrite &w) -> Status {
+		deferred.emplace_back(seq, w);
+		return {};
+	}));
+	if (!deferred.empty()) {
+		MetaStore::Batch b;
+		for (const auto &[seq, w] : deferred) {
+			WEFT_RETURN_IF_ERROR(replay_deferred(w));
+			b.delete_deferred(seq);
+		}
+		WEFT_RETURN_IF_ERROR(meta_->commit(b, true));
+	}
+	deferred_.reset(deferred.empty() ? 1 : deferred.back().first + 1);
 
 	std::vector<std::pair<uint64_t, WriteIntent>> intents;
 	WEFT_RETURN_IF_ERROR(meta_->for_each_intent([&](uint64_t id, const WriteIntent &w) -> Status {
@@ -252,6 +288,7 @@ Status ChunkStore::fail_drive(uint32_t drive_id)
 
 Status ChunkStore::remove_drive(uint32_t drive_id)
 {
+	std::lock_guard flush(flush_mu_);  // no flush is using the drive
 	std::lock_guard lock(state_mu_);
 	WEFT_RETURN_IF_ERROR(usable());
 	auto it = drives_.find(drive_id);
@@ -639,18 +676,15 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 	bool overwrite = std::any_of(rec.written.begin() + first_block,
 				     rec.written.begin() + first_block + count,
 				     [](bool w) { return w; });
+	if (count <= options_.deferred_max_blocks &&
+	    std::all_of(rec.written.begin() + first_block, rec.written.begin() + first_block + count,
+			[](bool w) { return w; }))
+		return write_deferred(chunk_id, std::move(rec), first_block, data, crcs);
 
 	// The range gets space on every replica the data goes to (current,
 	// on a live drive); in memory now, on disk with step 3.
-	struct Target {
-		size_t replica;
-		Drive *drive;
-		std::vector<IoOp> ops;
-		IoBatch batch;
-		bool ok = false;
-	};
 	BufferPool::Lease buf = buffers_.acquire();
-	std::deque<Target> targets;  // never moves: the ring points into its batches
+	std::deque<WriteTarget> targets;  // never moves: the ring points into its batches
 	std::vector<bool> want = rec.mapped();
 	std::fill(want.begin() + first_block, want.begin() + first_block + count, true);
 	const uint64_t after = static_cast<uint64_t>(std::count(want.begin(), want.end(), true));
@@ -669,7 +703,7 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 				return s;
 			}
 			stage_runs(done, r.drive, old, r.runs);
-			Target &t = targets.emplace_back();
+			WriteTarget &t = targets.emplace_back();
 			t.replica = i;
 			t.drive = drives_.at(r.drive).drive.get();
 		}
@@ -687,37 +721,11 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 
 	// Step 2: the data, to every live up-to-date replica at once.
 	std::memcpy(buf.data(), data.data(), data.size());
-	for (Target &t : targets) {
-		t.ops = replica_ops(rec.replicas[t.replica], *t.drive, IoOp::Kind::kWrite, first_block,
-				    count, buf.data());
-		t.batch.ops = t.ops;
-		t.batch.flush = true;
-	}
-	for (Target &t : targets)
-		t.drive->io().start(t.batch);
-	size_t written = 0;
-	bool host_full = false;
-	for (size_t i = 0; i < targets.size(); i++) {
-		Target &t = targets[i];
-		Status io = t.drive->io().finish(t.batch);
-		t.ok = io.ok();
-		if (!t.ok) {
-			if (out_of_space(io))
-				host_full = true;
-			else
-				(void)mark_failed(t.drive->id());
-			continue;
-		}
-		if (++written == 1 && targets.size() > 1 && crash(CrashPoint::kAfterFirstData)) {
-			// The other replicas' writes were submitted: they may land,
-			// as in a real crash, but their ops must outlive the I/O.
-			for (size_t j = i + 1; j < targets.size(); j++)
-				(void)targets[j].drive->io().finish(targets[j].batch);
-			return usable();
-		}
-	}
-	if (crash(CrashPoint::kAfterAllData))
+	const Landing landed = write_targets(rec, targets, first_block, count, buf.data(), true);
+	if (landed.crashed)
 		return usable();
+	const size_t written = landed.written;
+	const bool host_full = landed.host_full;
 
 	// Step 3: the new checksums and generation, which replicas have them,
 	// and the space of the blocks written for the first time.
@@ -737,7 +745,7 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 	// A replica whose write failed keeps its new runs (their A keys are in
 	// this batch) and falls behind: rebuild rewrites it.
 	rec.generation++;
-	for (const Target &t : targets)
+	for (const WriteTarget &t : targets)
 		if (t.ok)
 			rec.replicas[t.replica].generation = rec.generation;
 	for (uint32_t i = 0; i < count; i++) {
@@ -761,6 +769,217 @@ Status ChunkStore::write(uint64_t chunk_id, uint32_t first_block, std::span<cons
 		*space = static_cast<int64_t>(after) - static_cast<int64_t>(before);
 	(void)crash(CrashPoint::kAfterCommit);
 	return {};
+}
+
+ChunkStore::Landing ChunkStore::write_targets(const ChunkRecord &rec,
+					      std::deque<WriteTarget> &targets, uint32_t first_block,
+					      uint32_t count, std::byte *buf, bool flush)
+{
+	Landing out;
+	for (WriteTarget &t : targets) {
+		t.ops = replica_ops(rec.replicas[t.replica], *t.drive, IoOp::Kind::kWrite, first_block,
+				    count, buf);
+		t.batch.ops = t.ops;
+		t.batch.flush = flush;
+	}
+	for (WriteTarget &t : targets)
+		t.drive->io().start(t.batch);
+	for (size_t i = 0; i < targets.size(); i++) {
+		WriteTarget &t = targets[i];
+		Status io = t.drive->io().finish(t.batch);
+		t.ok = io.ok();
+		if (!t.ok) {
+			if (out_of_space(io))
+				out.host_full = true;
+			else
+				(void)mark_failed(t.drive->id());
+			continue;
+		}
+		if (++out.written == 1 && targets.size() > 1 && crash(CrashPoint::kAfterFirstData)) {
+			// The other replicas' writes were submitted: they may land,
+			// as in a real crash, but their ops must outlive the I/O.
+			for (size_t j = i + 1; j < targets.size(); j++)
+				(void)targets[j].drive->io().finish(targets[j].batch);
+			out.crashed = true;
+			return out;
+		}
+	}
+	out.crashed = crash(CrashPoint::kAfterAllData);
+	return out;
+}
+
+Status ChunkStore::write_deferred(uint64_t chunk_id, ChunkRecord rec, uint32_t first_block,
+				  std::span<const std::byte> data, const std::vector<uint32_t> &crcs)
+{
+	const uint32_t count = static_cast<uint32_t>(crcs.size());
+	const ChunkRecord old = rec;
+	// Every block is written, so every current replica maps the range:
+	// no space to allocate, nothing the drive file's file system could
+	// refuse for lack of room.
+	std::deque<WriteTarget> targets;  // never moves: the ring points into its batches
+	{
+		std::lock_guard state(state_mu_);
+		for (size_t i = 0; i < rec.replicas.size(); i++) {
+			const Replica &r = rec.replicas[i];
+			if (!rec.current(r) || !live_locked(r.drive))
+				continue;
+			WriteTarget &t = targets.emplace_back();
+			t.replica = i;
+			t.drive = drives_.at(r.drive).drive.get();
+		}
+	}
+	if (targets.empty())
+		return make_error(EIO, "chunk " + std::to_string(chunk_id) + ": no live replica");
+	rec.generation++;
+	for (const WriteTarget &t : targets)
+		rec.replicas[t.replica].generation = rec.generation;
+	std::copy(crcs.begin(), crcs.end(), rec.crcs.begin() + first_block);
+
+	// The one synced commit: from here the write survives a crash (open
+	// replays it) even before a byte is in place.
+	const uint64_t seq = deferred_.begin();
+	{
+		MetaStore::Batch b;
+		b.put_deferred(seq, DeferredWrite{chunk_id, first_block,
+						  std::string(reinterpret_cast<const char *>(data.data()),
+							      data.size())});
+		b.put_chunk(chunk_id, rec);
+		Status s = meta_->commit(b, options_.sync);
+		if (!s.ok()) {
+			deferred_.end(seq);
+			return s;
+		}
+	}
+	// A crash leaves the number in flight: no flush may drop the record.
+	if (crash(CrashPoint::kAfterDeferredCommit))
+		return usable();
+
+	BufferPool::Lease buf = buffers_.acquire();
+	std::memcpy(buf.data(), data.data(), data.size());
+	const Landing landed = write_targets(rec, targets, first_block, count, buf.data(), false);
+	if (landed.crashed)
+		return usable();
+	const size_t written = landed.written;
+	const bool host_full = landed.host_full;
+
+	if (written < targets.size()) {
+		// Nowhere in place: undo the write.  Somewhere: the replicas that
+		// missed it fall behind (rebuild rewrites them).
+		MetaStore::Batch fix;
+		if (written == 0) {
+			fix.put_chunk(chunk_id, old);
+			fix.delete_deferred(seq);
+		} else {
+			for (const WriteTarget &t : targets)
+				if (!t.ok)
+					rec.replicas[t.replica].generation =
+						old.replicas[t.replica].generation;
+			fix.put_chunk(chunk_id, rec);
+		}
+		Status s = meta_->commit(fix, options_.sync);
+		if (!s.ok()) {
+			crashed_ = true;  // the record stays; the next open replays it
+			return s;
+		}
+		if (written == 0) {
+			deferred_.end(seq);
+			if (host_full)
+				return make_error(ENOSPC, "chunk " + std::to_string(chunk_id) +
+								  ": the file system under the drive file is full");
+			return make_error(EIO, "chunk " + std::to_string(chunk_id) + ": no live replica");
+		}
+	}
+	if (deferred_.end(seq) >= options_.deferred_flush_batch)
+		flusher_cv_.notify_one();
+	counters_.deferred_writes++;
+	if (written < rec.replicas.size())
+		counters_.degraded_writes++;
+	(void)crash(CrashPoint::kAfterCommit);
+	return {};
+}
+
+Status ChunkStore::replay_deferred(const DeferredWrite &w)
+{
+	auto got = meta_->get_chunk(w.chunk_id);
+	if (!got)
+		return got.error();
+	if (!*got)
+		return {};  // removed since
+	const ChunkRecord &rec = **got;
+	const auto *data = reinterpret_cast<const std::byte *>(w.data.data());
+	const uint32_t count = static_cast<uint32_t>(w.data.size() / kBlock);
+	if (w.first_block > rec.blocks || count > rec.blocks - w.first_block)
+		return make_error(EUCLEAN, "deferred write beyond the end of chunk " +
+						   std::to_string(w.chunk_id));
+	AlignedBuffer block(kBlock);
+	for (uint32_t i = 0; i < count; i++) {
+		const uint32_t b = w.first_block + i;
+		std::memcpy(block.data(), data + size_t{i} * kBlock, kBlock);
+		// A later write (or a discard) of the block wins.
+		if (!rec.written[b] || rec.crcs[b] != block_crc(block.data()))
+			continue;
+		for (const Replica &r : rec.replicas) {
+			if (!rec.current(r) || r.locate(b) < 0 || !live(r.drive))
+				continue;
+			if (write_replica(r, b, 1, block.data()).ok())
+				counters_.replayed_blocks++;
+		}
+	}
+	return {};
+}
+
+Status ChunkStore::flush_deferred()
+{
+	std::lock_guard flush(flush_mu_);
+	WEFT_RETURN_IF_ERROR(usable());
+	std::optional<DeferredTracker::Range> range = deferred_.flushable();
+	if (!range)
+		return {};
+	std::vector<std::pair<uint32_t, Drive *>> drives;
+	{
+		std::lock_guard state(state_mu_);
+		for (const auto &[id, slot] : drives_)
+			if (live_locked(id))
+				drives.emplace_back(id, slot.drive.get());
+	}
+	// A drive whose flush fails is failed: its replicas fall behind and
+	// the others hold the data, so the records may go either way.
+	for (const auto &[id, d] : drives)
+		if (!d->io().flush().ok())
+			(void)mark_failed(id);
+	// Unsynced: if the deletion is lost, the next open replays the records
+	// again, which rewrites the same bytes.  Point deletions, not a range
+	// tombstone: RocksDB 7 re-fragments a memtable's range tombstones on
+	// every read, and there would be one per flush.
+	MetaStore::Batch b;
+	for (uint64_t seq = range->first; seq <= range->last; seq++)
+		b.delete_deferred(seq);
+	WEFT_RETURN_IF_ERROR(meta_->commit(b, false));
+	deferred_.flushed(range->last);
+	counters_.deferred_flushes++;
+	return {};
+}
+
+void ChunkStore::start_flusher()
+{
+	flusher_ = std::thread([this] { run_flusher(); });
+}
+
+void ChunkStore::run_flusher()
+{
+	// Wakes for a full batch, else within 50 ms of a deferred write (a
+	// write that ends just as this goes to sleep waits one period).
+	std::unique_lock lock(flusher_mu_);
+	while (!flusher_stop_) {
+		flusher_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] {
+			return flusher_stop_ || deferred_.unflushed() >= options_.deferred_flush_batch;
+		});
+		if (flusher_stop_)
+			break;
+		lock.unlock();
+		(void)flush_deferred();
+		lock.lock();
+	}
 }
 
 Status ChunkStore::read_verified(uint64_t chunk_id, const ChunkRecord &rec, uint32_t first,
@@ -1239,6 +1458,9 @@ StoreCounters ChunkStore::counters()
 	c.drive_failures = counters_.drive_failures;
 	c.degraded_writes = counters_.degraded_writes;
 	c.recovered_intents = counters_.recovered_intents;
+	c.deferred_writes = counters_.deferred_writes;
+	c.replayed_blocks = counters_.replayed_blocks;
+	c.deferred_flushes = counters_.deferred_flushes;
 	return c;
 }
 

@@ -19,6 +19,15 @@
 // open() resolves leftover intents: each block rolls forward if any replica
 // holds the new data, else stays old; replicas are made to agree.
 //
+// Small overwrites (at most deferred_max_blocks blocks, all written before)
+// take a cheaper path with the same promise, as Ceph BlueStore's deferred
+// writes do: one synced commit {the data itself, chunk record with the new
+// crcs}, then the data in place on every replica without a flush.  A
+// background flusher fdatasyncs the drives and then drops the records
+// whose data the flush covered; open() replays the ones left (a block only
+// while the record still holds that data's crc).  One sync per write
+// instead of three.
+//
 // Thread-safe.  Operations on different chunks run in parallel (a striped
 // lock per chunk id: shared for reads and scrub, exclusive for writes,
 // removal and rebuild); drive state, allocators and the cluster map sit
@@ -29,6 +38,8 @@
 
 #include <array>
 #include <atomic>
+#include <condition_variable>
+#include <deque>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -38,12 +49,14 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "aligned_buffer.h"
 #include "buffer_pool.h"
 #include "block_allocator.h"
 #include "crc32c.h"
+#include "deferred_tracker.h"
 #include "drive.h"
 #include "meta_store.h"
 #include "placement.h"
@@ -58,6 +71,7 @@ enum class CrashPoint {
 	kAfterFirstData,  // data durable on the first replica only
 	kAfterAllData,    // data durable on all replicas, record not updated
 	kAfterCommit,     // step 3 committed
+	kAfterDeferredCommit,  // deferred write: record (with data) committed, none in place
 };
 
 struct StoreOptions {
@@ -68,6 +82,15 @@ struct StoreOptions {
 	uint32_t pg_count = 65536;
 	uint32_t buffers = 16;  // chunk-sized I/O buffers: concurrent operations
 	bool sync = true;  // synced metadata commits: the durability promise
+	// Overwrites of at most this many written blocks are deferred writes
+	// (see the top of this file); 0: none.
+	uint32_t deferred_max_blocks = 16;
+	// A flush of the drives after this many deferred writes, or 50 ms after
+	// the first unflushed one.
+	uint32_t deferred_flush_batch = 64;
+	// Test hook: false leaves deferred records alone (no background flush,
+	// none at close) so the next open replays them.
+	bool flush_deferred = true;
 	IoUringDrive::Options io;
 	// Test hook: return true to stop the write at that point.
 	std::function<bool(CrashPoint)> crash_at;
@@ -80,6 +103,9 @@ struct StoreCounters {
 	uint64_t drive_failures = 0;        // drives marked failed
 	uint64_t degraded_writes = 0;       // acknowledged with a replica missing
 	uint64_t recovered_intents = 0;     // interrupted writes resolved at open
+	uint64_t deferred_writes = 0;       // writes that took the deferred path
+	uint64_t replayed_blocks = 0;       // deferred blocks rewritten at open
+	uint64_t deferred_flushes = 0;      // flushes that dropped deferred records
 };
 
 struct RedundancyReport {
@@ -159,6 +185,10 @@ public:
 	// Frees the chunk's space; ENOENT if it does not exist.
 	Status remove(uint64_t chunk_id, int64_t *space = nullptr);
 
+	// Flushes the drives and drops the deferred records the flush made
+	// redundant (the background flusher calls it; so does close).
+	Status flush_deferred();
+
 	Result<ScrubReport> scrub();
 	// Re-creates missing and stale replicas on live drives, at most
 	// bytes_per_sec (0: unthrottled).  Progress is visible while it runs.
@@ -192,7 +222,8 @@ private:
 	struct AtomicCounters {
 		std::atomic<uint64_t> checksum_errors{0}, repaired_blocks{0},
 			unrecoverable_blocks{0}, drive_failures{0}, degraded_writes{0},
-			recovered_intents{0};
+			recovered_intents{0}, deferred_writes{0}, replayed_blocks{0},
+			deferred_flushes{0};
 	};
 	static constexpr size_t kStripes = 64;
 	struct Token {};
@@ -209,6 +240,32 @@ private:
 	std::shared_mutex &stripe(uint64_t chunk_id) { return stripes_[chunk_id % kStripes]; }
 	Status load();
 	Status recover_intent(uint64_t chunk_id, const WriteIntent &intent);
+	// One replica a write's data goes to.
+	struct WriteTarget {
+		size_t replica;  // index in the chunk record
+		Drive *drive;
+		std::vector<IoOp> ops;
+		IoBatch batch;
+		bool ok = false;
+	};
+	struct Landing {
+		size_t written = 0;      // targets that have the data
+		bool host_full = false;  // one refused for lack of room (not failed)
+		bool crashed = false;    // a test crash point stopped the write
+	};
+	// Writes (and flushes, if flush) the blocks to every target at once; a
+	// target whose write fails otherwise than for room marks its drive
+	// failed.  buf must outlive the call (the ring points into it).
+	Landing write_targets(const ChunkRecord &rec, std::deque<WriteTarget> &targets,
+			      uint32_t first_block, uint32_t count, std::byte *buf, bool flush);
+	// Rewrites in place the blocks of w whose crc the chunk record still
+	// holds (open, before intents are resolved).
+	Status replay_deferred(const DeferredWrite &w);
+	// write() of a small overwrite; caller holds the chunk stripe.
+	Status write_deferred(uint64_t chunk_id, ChunkRecord rec, uint32_t first_block,
+			      std::span<const std::byte> data, const std::vector<uint32_t> &crcs);
+	void start_flusher();
+	void run_flusher();
 	// *_locked: the caller holds state_mu_; the others take it.
 	bool live_locked(uint32_t drive_id) const;
 	bool live(uint32_t drive_id);
@@ -266,6 +323,15 @@ private:
 	RebuildProgress progress_;
 	std::atomic<bool> rebuilding_{false};
 	std::atomic<bool> crashed_{false};
+
+	DeferredTracker deferred_;
+	// Held across a flush of the drives, taken before state_mu_:
+	// remove_drive() waits for it, so the flusher's drives stay open.
+	std::mutex flush_mu_;
+	std::mutex flusher_mu_;
+	std::condition_variable flusher_cv_;
+	bool flusher_stop_ = false;
+	std::thread flusher_;
 };
 
 }  // namespace weft::storage

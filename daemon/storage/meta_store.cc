@@ -12,6 +12,7 @@ namespace {
 constexpr char kChunkPrefix = 'C';
 constexpr char kExtentPrefix = 'A';
 constexpr char kIntentPrefix = 'I';
+constexpr char kDeferredPrefix = 'J';
 constexpr char kDrivePrefix = 'D';
 constexpr char kConfigPrefix = 'M';
 const std::string kEpochKey = "Mepoch";
@@ -75,6 +76,16 @@ void MetaStore::Batch::put_intent(uint64_t chunk_id, const WriteIntent &intent)
 void MetaStore::Batch::delete_intent(uint64_t chunk_id)
 {
 	wb_.Delete(chunk_key(kIntentPrefix, chunk_id));
+}
+
+void MetaStore::Batch::put_deferred(uint64_t seq, const DeferredWrite &w)
+{
+	wb_.Put(chunk_key(kDeferredPrefix, seq), w.encode());
+}
+
+void MetaStore::Batch::delete_deferred(uint64_t seq)
+{
+	wb_.Delete(chunk_key(kDeferredPrefix, seq));
 }
 
 void MetaStore::Batch::put_drive(const DriveRecord &drive)
@@ -228,6 +239,19 @@ Status MetaStore::for_each_intent(const std::function<Status(uint64_t, const Wri
 		if (!intent)
 			return intent.error();
 		return fn(get_be<uint64_t>(key.data() + 1), *intent);
+	});
+}
+
+Status MetaStore::for_each_deferred(
+	const std::function<Status(uint64_t, const DeferredWrite &)> &fn)
+{
+	return scan(kDeferredPrefix, [&](std::string_view key, std::string_view value) -> Status {
+		if (key.size() != 9)
+			return make_error(EUCLEAN, "corrupt deferred write key");
+		auto w = DeferredWrite::decode(value);
+		if (!w)
+			return w.error();
+		return fn(get_be<uint64_t>(key.data() + 1), *w);
 	});
 }
 

@@ -34,6 +34,8 @@ public:
 		void delete_extent(uint32_t drive, Extent extent);
 		void put_intent(uint64_t chunk_id, const WriteIntent &intent);
 		void delete_intent(uint64_t chunk_id);
+		void put_deferred(uint64_t seq, const DeferredWrite &w);
+		void delete_deferred(uint64_t seq);
 		void put_drive(const DriveRecord &drive);
 		void delete_drive(uint32_t drive_id);
 		void put_epoch(uint64_t epoch);
@@ -62,6 +64,8 @@ public:
 				 const std::function<Status(uint64_t)> &fn);
 	Status for_each_extent(const std::function<Status(uint32_t drive, Extent)> &fn);
 	Status for_each_intent(const std::function<Status(uint64_t, const WriteIntent &)> &fn);
+	// In sequence order.
+	Status for_each_deferred(const std::function<Status(uint64_t seq, const DeferredWrite &)> &fn);
 	Status for_each_drive(const std::function<Status(const DriveRecord &)> &fn);
 
 	// Test hook: the next commit fails with this errno (0: none).

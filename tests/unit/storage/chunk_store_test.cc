@@ -307,13 +307,13 @@ TEST_F(ChunkStoreTest, PreviousFormatIsReadNewerIsRefused)
 	raw([&](rocksdb::DB &db) {
 		std::string v;
 		ASSERT_TRUE(db.Get(rocksdb::ReadOptions(), "Mconfig/format", &v).ok());
-		EXPECT_EQ(v, "2");
-		ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), "Mconfig/format", "3").ok());
+		EXPECT_EQ(v, "3");
+		ASSERT_TRUE(db.Put(rocksdb::WriteOptions(), "Mconfig/format", "4").ok());
 	});
 	auto refused = ChunkStore::open(options(1));
 	ASSERT_FALSE(refused.ok());
 	EXPECT_EQ(refused.error().code, EPROTONOSUPPORT);
-	EXPECT_NE(refused.error().message.find("format 3"), std::string::npos)
+	EXPECT_NE(refused.error().message.find("format 4"), std::string::npos)
 		<< refused.error().message;
 }
 
@@ -706,6 +706,23 @@ TEST_F(ChunkStoreTest, AddDriveRefusesADriveOfAnotherCluster)
 	EXPECT_EQ(s->cluster_map().drives().size(), 2u);
 }
 
+std::string crash_point_name(const ::testing::TestParamInfo<CrashPoint> &info)
+{
+	switch (info.param) {
+	case CrashPoint::kAfterIntent:
+		return "AfterIntent";
+	case CrashPoint::kAfterFirstData:
+		return "AfterFirstData";
+	case CrashPoint::kAfterAllData:
+		return "AfterAllData";
+	case CrashPoint::kAfterCommit:
+		return "AfterCommit";
+	case CrashPoint::kAfterDeferredCommit:
+		return "AfterDeferredCommit";
+	}
+	return "Unknown";
+}
+
 // Kill a write at every step; after reopen the metadata is consistent, an
 // acknowledged write is all there, an interrupted one is all old or all new.
 class CrashPointTest : public ChunkStoreTest, public ::testing::WithParamInterface<CrashPoint> {};
@@ -719,6 +736,7 @@ TEST_P(CrashPointTest, ReopenIsConsistentAndLosesNothingAcknowledged)
 		ASSERT_TRUE(s->write(1, 0, v1).ok());  // acknowledged
 	}
 	StoreOptions o = options(2);
+	o.deferred_max_blocks = 0;  // the intent protocol (DeferredCrashTest: the other)
 	o.crash_at = [point](CrashPoint p) { return p == point; };
 	{
 		auto s = ChunkStore::open(o);
@@ -768,6 +786,7 @@ TEST_P(CrashPointTest, ANewChunkInterruptedLeavesNothingBehind)
 		free_before = s->free_blocks(1) + s->free_blocks(2);
 	}
 	StoreOptions o = options(2);
+	o.deferred_max_blocks = 0;  // the intent protocol (DeferredCrashTest: the other)
 	o.crash_at = [point](CrashPoint p) { return p == point; };
 	{
 		auto s = ChunkStore::open(o);
@@ -810,6 +829,7 @@ TEST_P(CrashPointTest, AGrowingWriteInterruptedLeaksNothing)
 		free_before = s->free_blocks(1) + s->free_blocks(2);
 	}
 	StoreOptions o = options(2);
+	o.deferred_max_blocks = 0;  // the intent protocol (DeferredCrashTest: the other)
 	o.crash_at = [point](CrashPoint p) { return p == point; };
 	{
 		auto s = ChunkStore::open(o);
@@ -858,6 +878,7 @@ TEST_P(CrashPointTest, GrowthWithoutAnIntentInterruptedLeaksNothing)
 		free_before = s->free_blocks(1) + s->free_blocks(2);
 	}
 	StoreOptions o = options(2);
+	o.deferred_max_blocks = 0;  // the intent protocol (DeferredCrashTest: the other)
 	o.crash_at = [point](CrashPoint p) { return p == point; };
 	bool completes = point == CrashPoint::kAfterCommit || point == CrashPoint::kAfterIntent;
 	{
@@ -880,19 +901,164 @@ TEST_P(CrashPointTest, GrowthWithoutAnIntentInterruptedLeaksNothing)
 INSTANTIATE_TEST_SUITE_P(EveryStep, CrashPointTest,
 			 ::testing::Values(CrashPoint::kAfterIntent, CrashPoint::kAfterFirstData,
 					   CrashPoint::kAfterAllData, CrashPoint::kAfterCommit),
-			 [](const auto &info) {
-				 switch (info.param) {
-				 case CrashPoint::kAfterIntent:
-					 return "AfterIntent";
-				 case CrashPoint::kAfterFirstData:
-					 return "AfterFirstData";
-				 case CrashPoint::kAfterAllData:
-					 return "AfterAllData";
-				 case CrashPoint::kAfterCommit:
-					 return "AfterCommit";
-				 }
-				 return "Unknown";
-			 });
+			 crash_point_name);
+
+// A small overwrite takes the deferred path (one synced commit carrying the
+// data, then the data in place unflushed), killed at every step it has:
+// the committed record is replayed at the next open, so the write is there
+// whether or not it was acknowledged, on both replicas.
+class DeferredCrashTest : public ChunkStoreTest, public ::testing::WithParamInterface<CrashPoint> {};
+
+TEST_P(DeferredCrashTest, TheCommittedWriteIsReplayedAtOpen)
+{
+	CrashPoint point = GetParam();
+	auto v1 = pattern(kChunkBytes, 40), v2 = pattern(kChunkBytes, 41);
+	std::vector<std::pair<std::string, uint64_t>> block4;  // (drive file, offset)
+	{
+		auto s = make(2, 2);
+		ASSERT_TRUE(s->write(1, 0, v1).ok());
+		for (const Replica &r : record(*s, 1).replicas)
+			block4.emplace_back(path_of(r.drive), block_offset(*s, r, 4));
+	}
+	StoreOptions o = options(2);
+	o.crash_at = [point](CrashPoint p) { return p == point; };
+	{
+		auto s = ChunkStore::open(o);
+		ASSERT_TRUE(s.ok());
+		Status w = (*s)->write(1, 4, std::span(v2).subspan(4 * 4096, 8 * 4096));
+		EXPECT_EQ(w.ok(), point == CrashPoint::kAfterCommit);
+		EXPECT_EQ((*s)->counters().deferred_writes, point == CrashPoint::kAfterCommit ? 1u : 0u);
+	}
+	if (point == CrashPoint::kAfterDeferredCommit) {
+		// Nothing in place yet: only the replay can bring the data.
+		for (const auto &[path, offset] : block4) {
+			auto raw = raw_read(path, offset, 4096);
+			EXPECT_EQ(std::memcmp(raw.data(), v1.data() + 4 * 4096, 4096), 0) << path;
+		}
+	}
+	auto s = open(2);
+	EXPECT_EQ(s->counters().replayed_blocks, 2u * 8);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	std::vector<std::byte> out(kChunkBytes), expect = v1;
+	std::memcpy(expect.data() + 4 * 4096, v2.data() + 4 * 4096, 8 * 4096);
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	EXPECT_EQ(out, expect);
+	for (const auto &[path, offset] : block4) {
+		auto raw = raw_read(path, offset, 4096);
+		EXPECT_EQ(std::memcmp(raw.data(), v2.data() + 4 * 4096, 4096), 0) << path;
+	}
+	auto scrub = s->scrub();
+	ASSERT_TRUE(scrub.ok());
+	EXPECT_EQ(scrub->bad_blocks, 0u);
+	EXPECT_EQ(s->redundancy()->healthy, 1u);
+	EXPECT_EQ(s->counters().checksum_errors, 0u);
+}
+
+INSTANTIATE_TEST_SUITE_P(EveryStep, DeferredCrashTest,
+			 ::testing::Values(CrashPoint::kAfterDeferredCommit, CrashPoint::kAfterFirstData,
+					   CrashPoint::kAfterAllData, CrashPoint::kAfterCommit),
+			 crash_point_name);
+
+// Records left at close (no flush) are replayed block by block only while
+// the chunk record still holds their data: a later write or a discard of
+// the block wins, and a block whose in-place copy was lost is restored.
+TEST_F(ChunkStoreTest, DeferredReplayYieldsToLaterWritesAndDiscards)
+{
+	auto v1 = pattern(kChunkBytes, 42), v2 = pattern(kChunkBytes, 43);
+	auto a = pattern(4096, 44), b = pattern(4096, 45), c = pattern(4096, 46);
+	std::string drive;
+	uint64_t c_offset = 0;
+	{
+		StoreOptions o = options(1);
+		o.flush_deferred = false;
+		o.deferred_max_blocks = 4;  // whole-chunk writes take the intent path
+		auto opened = ChunkStore::open(o);
+		ASSERT_TRUE(opened.ok());
+		auto &s = *opened;
+		ASSERT_TRUE(s->add_drive(dir_.make_file("drive0", 32 * kMiB), 0).ok());
+		for (uint64_t chunk = 1; chunk <= 3; chunk++)
+			ASSERT_TRUE(s->write(chunk, 0, v1).ok());
+		ASSERT_TRUE(s->write(1, 2, a).ok());   // deferred...
+		ASSERT_TRUE(s->write(1, 0, v2).ok());  // ...then overwritten (intent path)
+		ASSERT_TRUE(s->write(2, 3, b).ok());   // deferred...
+		ASSERT_TRUE(s->discard(2, 3, 1).ok()); // ...then discarded
+		ASSERT_TRUE(s->write(3, 5, c).ok());   // deferred, the last word
+		EXPECT_EQ(s->counters().deferred_writes, 3u);
+		ChunkRecord rec3 = record(*s, 3);
+		const Replica &r = rec3.replicas[0];
+		drive = path_of(r.drive);
+		c_offset = block_offset(*s, r, 5);
+	}
+	// Lose chunk 3 block 5's in place copy, as a power cut before the
+	// flush would.
+	{
+		int fd = ::open(drive.c_str(), O_WRONLY | O_CLOEXEC);
+		ASSERT_GE(fd, 0);
+		ASSERT_EQ(::pwrite(fd, v1.data() + 5 * 4096, 4096, static_cast<off_t>(c_offset)), 4096);
+		::close(fd);
+	}
+	auto s = open(1);
+	EXPECT_EQ(s->counters().replayed_blocks, 1u);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	std::vector<std::byte> out(kChunkBytes);
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	EXPECT_EQ(out, v2);
+	std::vector<std::byte> expect = v1;
+	std::memset(expect.data() + 3 * 4096, 0, 4096);
+	ASSERT_TRUE(s->read(2, 0, out).ok());
+	EXPECT_EQ(out, expect);
+	expect = v1;
+	std::memcpy(expect.data() + 5 * 4096, c.data(), 4096);
+	ASSERT_TRUE(s->read(3, 0, out).ok());
+	EXPECT_EQ(out, expect);
+	EXPECT_EQ(s->counters().checksum_errors, 0u);
+}
+
+// A flush drops the records it made redundant: the next open has nothing
+// to replay.  Explicit here, then by the background flusher.
+TEST_F(ChunkStoreTest, FlushedDeferredWritesAreNotReplayed)
+{
+	auto v = pattern(kChunkBytes, 47), one = pattern(4096, 48);
+	{
+		StoreOptions o = options(1);
+		o.flush_deferred = false;
+		auto opened = ChunkStore::open(o);
+		ASSERT_TRUE(opened.ok());
+		auto &s = *opened;
+		ASSERT_TRUE(s->add_drive(dir_.make_file("drive0", 32 * kMiB), 0).ok());
+		ASSERT_TRUE(s->write(1, 0, v).ok());
+		ASSERT_TRUE(s->write(1, 7, one).ok());
+		EXPECT_EQ(s->counters().deferred_writes, 1u);  // the block (the chunk was new)
+		ASSERT_TRUE(s->flush_deferred().ok());
+		EXPECT_EQ(s->counters().deferred_flushes, 1u);
+	}
+	std::atomic<bool> stop{false};
+	std::vector<std::byte> out0(4096);
+	{
+		StoreOptions o = options(1);
+		o.crash_at = [&stop](CrashPoint p) { return stop && p == CrashPoint::kAfterCommit; };
+		auto opened = ChunkStore::open(o);
+		ASSERT_TRUE(opened.ok());
+		auto &s = *opened;
+		EXPECT_EQ(s->counters().replayed_blocks, 0u);
+		ASSERT_TRUE(s->write(1, 9, one).ok());
+		// The background flusher runs within 50 ms of a deferred write.
+		for (int i = 0; i < 1000 && s->counters().deferred_flushes == 0; i++)
+			std::this_thread::sleep_for(std::chrono::milliseconds(10));
+		EXPECT_EQ(s->counters().deferred_flushes, 1u);
+		stop = true;  // "crash" after this write: the close flushes nothing
+		EXPECT_TRUE(s->write(2, 0, v).ok());
+		EXPECT_FALSE(s->read(1, 0, std::span(out0)).ok());
+	}
+	auto s = open(1);
+	EXPECT_EQ(s->counters().replayed_blocks, 0u);
+	std::vector<std::byte> out(kChunkBytes), expect = v;
+	std::memcpy(expect.data() + 7 * 4096, one.data(), 4096);
+	std::memcpy(expect.data() + 9 * 4096, one.data(), 4096);
+	ASSERT_TRUE(s->read(1, 0, out).ok());
+	EXPECT_EQ(out, expect);
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+}
 
 }  // namespace
 }  // namespace weft::storage

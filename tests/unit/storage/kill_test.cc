@@ -59,7 +59,8 @@ StoreOptions store_options(const std::string &dir, const Uuid &cluster)
 	auto s = ChunkStore::open(o);
 	if (!s)
 		_exit(2);
-	// Overwrites of 1..4 blocks at shifting places: exercises intents.
+	// Overwrites of 1..4 blocks at shifting places: deferred writes, or
+	// intents when the parent turned deferred writes off.
 	for (uint32_t round = first_round;; round++) {
 		for (uint64_t c = 0; c < kChunks; c++) {
 			Message m{0, round, c, (round * 5 + static_cast<uint32_t>(c)) % kChunkBlocks, 0};
@@ -90,9 +91,12 @@ TEST(KillNine, Writer)
 		GTEST_FAIL() << "runs only as the child of AcknowledgedWritesSurvive... (WEFT_KILL_WRITER unset)";
 	char dir[256], cluster[64];
 	int fd = -1;
-	unsigned round = 0;
-	ASSERT_EQ(std::sscanf(spec, "%255s %63s %d %u", dir, cluster, &fd, &round), 4);
-	child(store_options(dir, *Uuid::parse(cluster)), fd, round);
+	unsigned round = 0, deferred = 0;
+	ASSERT_EQ(std::sscanf(spec, "%255s %63s %d %u %u", dir, cluster, &fd, &round, &deferred), 5);
+	StoreOptions o = store_options(dir, *Uuid::parse(cluster));
+	if (deferred == 0)
+		o.deferred_max_blocks = 0;
+	child(o, fd, round);
 }
 
 TEST(KillNine, AcknowledgedWritesSurviveSigkillAndTheStoreChecksClean)
@@ -108,12 +112,13 @@ TEST(KillNine, AcknowledgedWritesSurviveSigkillAndTheStoreChecksClean)
 	// Per block: the round of its last acknowledged write (0: none).
 	std::map<std::pair<uint64_t, uint32_t>, uint32_t> acked;
 	uint32_t next_round = 1;
-	uint64_t total_acks = 0, recovered = 0;
+	uint64_t total_acks = 0, recovered = 0, replayed = 0;
 	for (int kill = 0; kill < 4; kill++) {
 		int fds[2];
 		ASSERT_EQ(::pipe(fds), 0);  // no O_CLOEXEC: the writer inherits fds[1]
 		std::string spec = dir.path() + " " + o.cluster.to_string() + " " +
-				   std::to_string(fds[1]) + " " + std::to_string(next_round);
+				   std::to_string(fds[1]) + " " + std::to_string(next_round) +
+				   (kill % 2 == 0 ? " 1" : " 0");  // deferred writes, then intents
 		pid_t pid = ::fork();
 		ASSERT_GE(pid, 0);
 		if (pid == 0) {
@@ -172,9 +177,12 @@ TEST(KillNine, AcknowledgedWritesSurviveSigkillAndTheStoreChecksClean)
 		ASSERT_TRUE(scrub.ok());
 		EXPECT_EQ(scrub->bad_blocks, 0u);
 		recovered += (*s)->counters().recovered_intents;
+		replayed += (*s)->counters().replayed_blocks;
 	}
-	std::printf("[   INFO   ] %llu acknowledged writes, %llu interrupted writes recovered\n",
-		    static_cast<unsigned long long>(total_acks), static_cast<unsigned long long>(recovered));
+	std::printf("[   INFO   ] %llu acknowledged writes, %llu interrupted writes recovered, "
+		    "%llu deferred blocks replayed\n",
+		    static_cast<unsigned long long>(total_acks), static_cast<unsigned long long>(recovered),
+		    static_cast<unsigned long long>(replayed));
 	EXPECT_GT(total_acks, 20u);
 }
 
