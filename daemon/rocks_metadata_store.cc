@@ -1088,6 +1088,18 @@ Status RocksMetadataStore::remove_filesystem(std::string_view fs_name)
 	return {};
 }
 
+Result<std::optional<std::string>> RocksMetadataStore::read_xattr(uint64_t ino,
+								   std::string_view name)
+{
+	std::string v;
+	rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key(kXattrKey, ino, name), &v);
+	if (s.IsNotFound())
+		return std::optional<std::string>();
+	if (!s.ok())
+		return db_error(s, "read xattr");
+	return std::optional<std::string>(std::move(v));
+}
+
 Result<std::string> RocksMetadataStore::getxattr(uint64_t ino, std::string_view name)
 {
 	std::shared_lock lock(ns_mu_);
@@ -1095,13 +1107,12 @@ Result<std::string> RocksMetadataStore::getxattr(uint64_t ino, std::string_view 
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
-	std::string v;
-	rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key(kXattrKey, ino, name), &v);
-	if (s.IsNotFound())
+	auto v = read_xattr(ino, name);
+	if (!v)
+		return v.error();
+	if (!*v)
 		return make_error(ENODATA);
-	if (!s.ok())
-		return db_error(s, "read xattr");
-	return v;
+	return std::move(**v);
 }
 
 Status RocksMetadataStore::setxattr(uint64_t ino, std::string_view name, std::string_view value,
@@ -1120,13 +1131,12 @@ Status RocksMetadataStore::setxattr(uint64_t ino, std::string_view name, std::st
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
-	std::string old;
-	rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key(kXattrKey, ino, name), &old);
-	if (!s.ok() && !s.IsNotFound())
-		return db_error(s, "read xattr");
-	if ((flags & kXattrCreate) && s.ok())
+	auto old = read_xattr(ino, name);
+	if (!old)
+		return old.error();
+	if ((flags & kXattrCreate) && *old)
 		return make_error(EEXIST);
-	if ((flags & kXattrReplace) && s.IsNotFound())
+	if ((flags & kXattrReplace) && !*old)
 		return make_error(ENODATA);
 	txn.wb.Put(key(kXattrKey, ino, name), rocksdb::Slice(value.data(), value.size()));
 	(*n)->attr.ctime = now();
@@ -1155,12 +1165,11 @@ Status RocksMetadataStore::removexattr(uint64_t ino, std::string_view name)
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
-	std::string old;
-	rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), key(kXattrKey, ino, name), &old);
-	if (s.IsNotFound())
+	auto old = read_xattr(ino, name);
+	if (!old)
+		return old.error();
+	if (!*old)
 		return make_error(ENODATA);
-	if (!s.ok())
-		return db_error(s, "read xattr");
 	txn.wb.Delete(key(kXattrKey, ino, name));
 	(*n)->attr.ctime = now();
 	return commit(txn);

@@ -21,6 +21,7 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <shared_mutex>
 #include <string>
 #include <unordered_map>
@@ -123,6 +124,9 @@ private:
 	// goes.  Caller holds ns_mu_.
 	Status drop_link(Txn &txn, uint64_t ino);
 	void put_new_xattrs(Txn &txn, uint64_t ino, const NewNode &spec);
+	// ino's xattr name as committed; nullopt if it has none.  Caller holds
+	// ns_mu_ (and has checked that ino exists).
+	Result<std::optional<std::string>> read_xattr(uint64_t ino, std::string_view name);
 	Status commit(Txn &txn);
 	// Frees the data of inodes a committed change deleted.
 	void free_data(const std::vector<uint64_t> &inos);
