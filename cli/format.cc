@@ -432,6 +432,18 @@ bool has_all(const Json &rows, std::initializer_list<const char *> keys)
 	       });
 }
 
+// A list reply: `none` when it is empty, table(r) when every row has the
+// keys, else the generic rendering (a daemon newer than this CLI).
+std::string list_text(const Json &r, const char *none, std::initializer_list<const char *> keys,
+		      std::string (*table)(const Json &))
+{
+	if (r.is_array() && r.empty())
+		return none;
+	if (!has_all(r, keys))
+		return generic_text(r);
+	return table(r);
+}
+
 std::string drives_table(const Json &rows)
 {
 	using A = Table::Align;
@@ -463,11 +475,7 @@ std::string filesystems_table(const Json &rows)
 
 std::string drive_list_text(const Json &r)
 {
-	if (r.is_array() && r.empty())
-		return "no drives\n";
-	if (!has_all(r, {"id", "path", "size_bytes"}))
-		return generic_text(r);
-	return drives_table(r);
+	return list_text(r, "no drives\n", {"id", "path", "size_bytes"}, drives_table);
 }
 
 std::string drive_remove_text(const Json &r)
@@ -477,12 +485,10 @@ std::string drive_remove_text(const Json &r)
 	return "removed drive " + str(r, "id") + " (" + str(r, "path") + ")\n";
 }
 
-std::string drive_scan_text(const Json &r)
+namespace {
+
+std::string block_devices_table(const Json &r)
 {
-	if (r.is_array() && r.empty())
-		return "no block devices found\n";
-	if (!has_all(r, {"path", "size_bytes", "state"}))
-		return generic_text(r);
 	using A = Table::Align;
 	Table t({{"PATH"}, {"SIZE", A::Right}, {"TYPE"}, {"MODEL"}, {"STATE"}});
 	for (const auto &d : r) {
@@ -495,15 +501,19 @@ std::string drive_scan_text(const Json &r)
 	return t.render();
 }
 
+} // namespace
+
+std::string drive_scan_text(const Json &r)
+{
+	return list_text(r, "no block devices found\n", {"path", "size_bytes", "state"},
+			 block_devices_table);
+}
+
 std::string fs_list_text(const Json &r)
 {
 	if (r.is_object() && r.contains("name") && r.contains("capacity_bytes"))
 		return filesystems_table(Json::array({r}));
-	if (r.is_array() && r.empty())
-		return "no file systems\n";
-	if (!has_all(r, {"name", "capacity_bytes"}))
-		return generic_text(r);
-	return filesystems_table(r);
+	return list_text(r, "no file systems\n", {"name", "capacity_bytes"}, filesystems_table);
 }
 
 std::string fs_delete_text(const Json &r)
@@ -543,11 +553,7 @@ std::string hosts_table(const Json &rows)
 
 std::string host_list_text(const Json &r)
 {
-	if (r.is_array() && r.empty())
-		return "no hosts\n";
-	if (!has_all(r, {"hostname", "id", "state"}))
-		return generic_text(r);
-	return hosts_table(r);
+	return list_text(r, "no hosts\n", {"hostname", "id", "state"}, hosts_table);
 }
 
 std::string cluster_status_text(const Json &r)
