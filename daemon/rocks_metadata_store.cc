@@ -61,7 +61,11 @@ public:
 		return slot.node;
 	}
 	// Deletes the inode and everything hanging off it (not its data).
-	void erase(uint64_t ino)
+	// Its xattrs one key at a time, not as a range: RocksDB 7.8 works
+	// through every range tombstone of the memtable on each read, so one
+	// per removed inode made every later operation slower (10,000 unlinks:
+	// 7 ms per operation at the end instead of 60 us).
+	Status erase(uint64_t ino)
 	{
 		Slot &slot = slots_[ino];
 		slot.erased = true;
@@ -69,7 +73,10 @@ public:
 		wb.Delete(key(kLinkKey, ino));
 		wb.Delete(key(kOrphanKey, ino));
 		wb.Delete(key(kTruncKey, ino));
-		wb.DeleteRange(key(kXattrKey, ino), key(kXattrKey, ino + 1));
+		PrefixScan xattrs(db_, key(kXattrKey, ino));
+		for (; xattrs.valid(); xattrs.next())
+			wb.Delete(rocksdb::Slice(xattrs.key().data(), xattrs.key().size()));
+		return xattrs.status();
 	}
 	Result<std::optional<Entry>> entry(uint64_t dir, std::string_view name)
 	{
@@ -194,7 +201,7 @@ Status RocksMetadataStore::reconcile()
 	for (uint64_t ino : orphans) {
 		Txn txn(*db_);
 		if (txn.get(ino))
-			txn.erase(ino);
+			WEFT_RETURN_IF_ERROR(txn.erase(ino));
 		txn.wb.Delete(key(kOrphanKey, ino));
 		WEFT_RETURN_IF_ERROR(commit(txn));
 		WEFT_LOG(kInfo) << "namespace: reclaimed orphan inode " << ino;
@@ -548,10 +555,8 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 	if (!np)
 		return np.error();
 	Inode *node = *np;
-	if (is_dir(node->attr)) {
-		txn.erase(ino);
-		return {};
-	}
+	if (is_dir(node->attr))
+		return txn.erase(ino);
 	if (node->attr.nlink)
 		node->attr.nlink--;
 	node->attr.ctime = now();
@@ -562,7 +567,7 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 		txn.wb.Put(key(kOrphanKey, ino), "");	// freed at release or next open
 		return {};
 	}
-	txn.erase(ino);
+	WEFT_RETURN_IF_ERROR(txn.erase(ino));
 	if (S_ISREG(node->attr.mode))
 		txn.to_free.push_back(ino);
 	return {};
@@ -939,7 +944,7 @@ Status RocksMetadataStore::release(uint64_t ino)
 			opens_.erase(it);
 		if (opens_.count(ino) || (*n)->attr.nlink > 0 || is_dir((*n)->attr))
 			return {};
-		txn.erase(ino);
+		WEFT_RETURN_IF_ERROR(txn.erase(ino));
 		WEFT_RETURN_IF_ERROR(commit(txn));
 		if (S_ISREG((*n)->attr.mode))
 			to_free.push_back(ino);
@@ -1066,7 +1071,7 @@ Status RocksMetadataStore::remove_filesystem(std::string_view fs_name)
 			if (!n)
 				continue;
 			const uint32_t mode = (*n)->attr.mode;
-			txn.erase(ino);
+			WEFT_RETURN_IF_ERROR(txn.erase(ino));
 			if (S_ISREG(mode))
 				to_free.push_back(ino);
 			if (!S_ISDIR(mode))

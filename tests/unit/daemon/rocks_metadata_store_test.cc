@@ -474,8 +474,15 @@ TEST_F(RocksStoreTest, XattrFlagsAndWhiteout)
 	EXPECT_EQ(s_->lookup(kRoot, "g")->ino, f->ino);
 	EXPECT_EQ(s_->rename(kRoot, "g", kRoot, "f", kRenameWhiteout | kRenameExchange).error().code,
 		  EINVAL);
-	// The xattrs go with the inode.
+	// The xattrs go with the inode (each one: they are deleted key by key),
+	// a directory's too.
+	ASSERT_TRUE(s_->setxattr(f->ino, "user.z", "3", 0).ok());
+	ASSERT_TRUE(s_->setxattr(f->ino, "trusted.w", "4", 0).ok());
 	ASSERT_TRUE(s_->unlink(kRoot, "g").ok());
+	auto d = s_->make_node(kRoot, "d", S_IFDIR | 0755, 0, 0);
+	ASSERT_TRUE(s_->setxattr(d->ino, "user.d", "5", 0).ok());
+	ASSERT_TRUE(s_->rmdir(kRoot, "d").ok());
+	EXPECT_EQ(s_->getxattr(f->ino, "user.z").error().code, ENOENT);
 	EXPECT_TRUE(check().empty());
 }
 
