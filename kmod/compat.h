@@ -22,8 +22,10 @@
  */
 #ifdef WEFT_HAVE_MNT_IDMAP
 #define WEFT_IDMAP_ARG struct mnt_idmap *idmap
+#define weft_file_idmap(file)	file_mnt_idmap(file)
 #else
 #define WEFT_IDMAP_ARG struct user_namespace *idmap
+#define weft_file_idmap(file)	file_mnt_user_ns(file)
 #endif
 
 /* 6.6+: generic_fillattr() takes the statx request mask. */

@@ -286,7 +286,11 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 		err = finish_open_simple(tmpfile, 0);
 		goto out_acl;
 	}
-	d_instantiate(dentry, inode);
+	/* an exclusive create from weft_atomic_open() skipped the lookup */
+	if (d_in_lookup(dentry))
+		d_add(dentry, inode);
+	else
+		d_instantiate(dentry, inode);
 	weft_set_entry_time(dentry, &out);
 	weft_attr_expire(dir);
 	err = 0;
@@ -308,6 +312,39 @@ static int weft_create(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 {
 	return weft_make_node(idmap, dir, dentry, WEFT_OP_CREATE, (mode & ~S_IFMT) | S_IFREG,
 			      0, NULL, NULL);
+}
+
+/*
+ * open() of a name the dcache does not know (or knows negative).  An
+ * exclusive create needs no LOOKUP first: CREATE answers EEXIST itself, so
+ * open(O_CREAT|O_EXCL) of a new file costs one round trip less.  Anything
+ * else is looked up first (as fuse_atomic_open does); a name that exists,
+ * or an open without O_CREAT (also when the VFS dropped it: may_o_create()
+ * failed), is left to the VFS to open.  A created file is opened here.
+ */
+static int weft_atomic_open(struct inode *dir, struct dentry *dentry, struct file *file,
+			    unsigned int flags, umode_t mode)
+{
+	struct dentry *res = NULL;
+	int err;
+
+	if (d_in_lookup(dentry) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL)) {
+		res = weft_lookup(dir, dentry, 0);
+		if (IS_ERR(res))
+			return PTR_ERR(res);
+		if (res)
+			dentry = res;
+	}
+	if (!(flags & O_CREAT) || d_really_is_positive(dentry))
+		return finish_no_open(file, res);
+	err = weft_make_node(weft_file_idmap(file), dir, dentry, WEFT_OP_CREATE,
+			     (mode & ~S_IFMT) | S_IFREG, 0, NULL, NULL);
+	if (!err) {
+		file->f_mode |= FMODE_CREATED;
+		err = finish_open(file, dentry, NULL);	/* f_op->open: weft_open */
+	}
+	dput(res);
+	return err;
 }
 
 static int weft_mknod(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
@@ -465,6 +502,7 @@ const struct inode_operations weft_dir_inode_operations = {
 	.getattr	= weft_getattr,
 	.setattr	= weft_setattr,
 	.create		= weft_create,
+	.atomic_open	= weft_atomic_open,
 	.mknod		= weft_mknod,
 	.mkdir		= weft_mkdir,
 	.symlink	= weft_symlink,

@@ -76,13 +76,26 @@ static int weft_open(struct inode *inode, struct file *file)
 	return 0;
 }
 
+/*
+ * Nothing to report to close(), so nothing to wait for (as FUSE sends its
+ * RELEASE in the background): the request is req.c's to send and free.
+ * Dirty pages went out in ->flush.  Only when memory is short is it sent
+ * synchronously.  The daemon drops the handle, or dies and drops them all.
+ */
 static int weft_release(struct inode *inode, struct file *file)
 {
-	struct weft_req req;
+	struct weft_chan *chan = WEFT_SB(inode->i_sb)->chan;
+	u64 fh = (uintptr_t)file->private_data;
+	struct weft_req *areq, req;
 
+	areq = weft_req_alloc_async(WEFT_OP_RELEASE, weft_nodeid(inode));
+	if (areq) {
+		areq->sqe.fh = fh;
+		weft_req_send_async(chan, areq);
+		return 0;
+	}
 	weft_req_init(&req, WEFT_OP_RELEASE, weft_nodeid(inode));
-	req.sqe.fh = (uintptr_t)file->private_data;
-	/* nothing to report to close(); the daemon drops the handle or dies */
+	req.sqe.fh = fh;
 	weft_send(inode, &req);
 	return 0;
 }

@@ -10,6 +10,16 @@
  * until the daemon completes it or goes away, so a late write into the
  * data buffer never lands in someone else's request).
  *
+ * An asynchronous request (RELEASE: close() needs no answer) has no
+ * caller waiting.  It is heap-allocated and belongs to this file from
+ * weft_req_send_async() on: it waits on the queue's backlog while no slot
+ * is free (close() never blocks), then lives like any other request, and
+ * whoever finishes it (the reaper, or a disconnect) accounts and frees it,
+ * under q->lock, exactly once.  It is never re-issued to another daemon:
+ * the handle it closes belonged to the daemon that went away.  It needs no
+ * channel reference: queues are freed only after weft_chan_kill() has
+ * finished everything in them (chan.c).
+ *
  * Everything the daemon writes (sq_head, cq_tail, CQEs, output payloads)
  * is read once, validated, and only then used.
  */
@@ -51,6 +61,7 @@ int weft_queues_alloc(struct weft_chan *chan)
 		q->daemon_cpu = -1;
 		q->idx = i;
 		INIT_LIST_HEAD(&q->pending);
+		INIT_LIST_HEAD(&q->backlog);
 		init_waitqueue_head(&q->slot_wq);
 		init_waitqueue_head(&q->daemon_wq);
 		q->slots = kvcalloc(chan->depth, sizeof(*q->slots), GFP_KERNEL);
@@ -109,6 +120,16 @@ static void weft_slot_get(struct weft_queue *q, struct weft_req *req)
 }
 
 /*
+ * The end of an async request: counted with the time since it was sent,
+ * then freed.  It is on no list and holds no slot any more.
+ */
+static void weft_req_drop(struct weft_req *req, int result)
+{
+	weft_stats_account(req, result, ktime_get_ns() - req->start_ns);
+	kfree(req);
+}
+
+/*
  * Caller holds q->lock; req's slot and q are gone after this, and so may be
  * req itself: its caller returns as soon as it sees DONE, without the lock.
  * So the caller's task is read before the release store, and woken after
@@ -124,6 +145,10 @@ static void weft_req_finish(struct weft_queue *q, struct weft_req *req, int resu
 	if (req->state == WEFT_REQ_PENDING)
 		list_del_init(&req->list);
 	weft_slot_free(q, req->sqe.tag);
+	if (req->flags & WEFT_REQF_ASYNC) {
+		weft_req_drop(req, result);
+		return;
+	}
 	req->result = result;
 	rcu_read_lock();
 	smp_store_release(&req->state, WEFT_REQ_DONE);
@@ -208,6 +233,33 @@ static void weft_flush_pending(struct weft_queue *q)
 		weft_wake_daemon(q);
 }
 
+/*
+ * req has a slot (weft_slot_get): publish it, or queue it for SQ room;
+ * caller holds q->lock.
+ */
+static void weft_req_start(struct weft_queue *q, struct weft_req *req)
+{
+	if (weft_publish(q, req)) {
+		weft_wake_daemon(q);
+	} else {
+		req->state = WEFT_REQ_PENDING;
+		list_add_tail(&req->list, &q->pending);
+	}
+}
+
+/* give free slots to async requests of the backlog; caller holds q->lock */
+static void weft_feed_backlog(struct weft_queue *q)
+{
+	struct weft_req *req;
+
+	while (q->nr_free && !list_empty(&q->backlog)) {
+		req = list_first_entry(&q->backlog, struct weft_req, list);
+		list_del_init(&req->list);
+		weft_slot_get(q, req);
+		weft_req_start(q, req);
+	}
+}
+
 /* SQ entries the daemon has not consumed yet; caller holds q->lock */
 u32 weft_queue_available(struct weft_queue *q, u32 *rejected)
 {
@@ -269,7 +321,7 @@ void weft_queue_disconnect(struct weft_queue *q, bool fail)
 			break;
 		case WEFT_SLOT_INFLIGHT:
 			req = slot->req;
-			if (fail) {
+			if (fail || (req->flags & WEFT_REQF_ASYNC)) {
 				weft_req_finish(q, req, -ENOTCONN);
 			} else {
 				slot->state = WEFT_SLOT_RESERVED;
@@ -283,9 +335,13 @@ void weft_queue_disconnect(struct weft_queue *q, bool fail)
 			break;
 		}
 	}
-	if (fail) {
-		list_for_each_entry_safe(req, tmp, &q->pending, list)
+	/* async requests are dropped either way: their daemon is gone */
+	list_for_each_entry_safe(req, tmp, &q->pending, list)
+		if (fail || (req->flags & WEFT_REQF_ASYNC))
 			weft_req_finish(q, req, -ENOTCONN);
+	list_for_each_entry_safe(req, tmp, &q->backlog, list) {
+		list_del_init(&req->list);
+		weft_req_drop(req, -ENOTCONN);
 	}
 	spin_unlock(&q->lock);
 	/* slot waiters re-check the channel state */
@@ -480,6 +536,7 @@ void weft_queue_reap(struct weft_queue *q, u32 *reaped, u32 *rejected)
 	}
 	q->cq_head += n;
 	smp_store_release(&q->ctl->cq_head, q->cq_head);
+	weft_feed_backlog(q);
 	if (q->nr_free != freed) {
 		weft_flush_pending(q);
 		wake_up(&q->slot_wq);
@@ -607,12 +664,7 @@ static int weft_req_send_wait(struct weft_chan *chan, struct weft_req *req)
 		}
 		if (q->nr_free) {
 			weft_slot_get(q, req);
-			if (weft_publish(q, req)) {
-				weft_wake_daemon(q);
-			} else {
-				req->state = WEFT_REQ_PENDING;
-				list_add_tail(&req->list, &q->pending);
-			}
+			weft_req_start(q, req);
 			spin_unlock(&q->lock);
 			break;
 		}
@@ -669,4 +721,57 @@ int weft_req_send(struct weft_chan *chan, struct weft_req *req)
 
 	weft_stats_account(req, ret, ktime_get_ns() - start);
 	return ret;
+}
+
+/*
+ * An async request for weft_req_send_async(): opcode and nodeid set, the
+ * caller fills sqe fields (fh, u) only.  NULL when memory is short: the
+ * caller then sends it synchronously instead.
+ */
+struct weft_req *weft_req_alloc_async(u32 opcode, u64 nodeid)
+{
+	struct weft_req *req = kmalloc(sizeof(*req), GFP_KERNEL);
+
+	if (req)
+		weft_req_init(req, opcode, nodeid);
+	return req;
+}
+
+/*
+ * Send req (from weft_req_alloc_async(), no input or output payload)
+ * without waiting: it is the daemon's to complete, and req.c's to free.
+ * Never blocks: with no slot free it waits on the queue's backlog, fed as
+ * completions free slots.  Sent only to an attached daemon; one that goes
+ * away drops it (its handles went with it), as does a dead channel.
+ */
+void weft_req_send_async(struct weft_chan *chan, struct weft_req *req)
+{
+	struct weft_queue *q;
+
+	req->flags |= WEFT_REQF_ASYNC;
+	req->start_ns = ktime_get_ns();
+	if (WARN_ON_ONCE(req->in_len || req->out_max)) {
+		weft_req_drop(req, -EINVAL);
+		return;
+	}
+	weft_req_fill_creds(req);
+	req->task = NULL;
+	req->sqe.in_len = 0;
+	req->sqe.out_max = 0;
+	q = &chan->queues[raw_smp_processor_id() % chan->nr_queues];
+
+	spin_lock(&q->lock);
+	/* the state moves under weft_chan_mutex, before the queues are (dis)connected */
+	if (READ_ONCE(chan->state) != WEFT_CHAN_ATTACHED) {
+		spin_unlock(&q->lock);
+		weft_req_drop(req, -ENOTCONN);
+		return;
+	}
+	if (q->nr_free && list_empty(&q->backlog)) {
+		weft_slot_get(q, req);
+		weft_req_start(q, req);
+	} else {
+		list_add_tail(&req->list, &q->backlog);
+	}
+	spin_unlock(&q->lock);
 }

@@ -114,6 +114,7 @@ struct weft_queue {
 	u16 *free;		/* stack of free tags */
 	struct weft_slot *slots;
 	struct list_head pending;	/* RESERVED requests waiting for the SQ */
+	struct list_head backlog;	/* async requests waiting for a slot */
 	wait_queue_head_t slot_wq;	/* callers waiting for a free slot */
 	wait_queue_head_t daemon_wq;	/* daemon waiting in ENTER for SQ entries */
 	int daemon_cpu;		/* CPU the daemon busy-polls or serves on, -1: asleep */
@@ -171,7 +172,9 @@ void weft_chan_exit(void);
 /*
  * A request.  The caller owns it (often on its stack) and the buffers it
  * points to; req.c guarantees that once weft_req_send() returns no one
- * references it any more.
+ * references it any more.  An asynchronous one (weft_req_alloc_async(),
+ * weft_req_send_async()) belongs to req.c from the send on, which frees it
+ * when the daemon completes it or goes away.
  */
 struct weft_req {
 	/* in: opcode, nodeid, fh, u set by the caller; the rest by req.c */
@@ -188,10 +191,12 @@ struct weft_req {
 	struct weft_queue *q;
 	struct list_head list;
 	int state;		/* DONE is stored with release: then req is the caller's */
-	struct task_struct *task;	/* the caller, woken on completion */
+	struct task_struct *task;	/* the caller, woken on completion; NULL: async */
+	u64 start_ns;			/* async: when it was sent (stats) */
 };
 
 #define WEFT_REQF_NOGRACE	(1u << 0)	/* fail at once if no daemon attached */
+#define WEFT_REQF_ASYNC		(1u << 1)	/* nobody waits: req.c frees it */
 
 enum weft_req_state {
 	WEFT_REQ_NEW,
@@ -208,6 +213,8 @@ int weft_region_mmap(struct weft_region *r, struct vm_area_struct *vma);
 /* req.c */
 void weft_req_init(struct weft_req *req, u32 opcode, u64 nodeid);
 int weft_req_send(struct weft_chan *chan, struct weft_req *req);
+struct weft_req *weft_req_alloc_async(u32 opcode, u64 nodeid);
+void weft_req_send_async(struct weft_chan *chan, struct weft_req *req);
 int weft_queues_alloc(struct weft_chan *chan);
 void weft_queues_free(struct weft_chan *chan);
 u32 weft_queue_connect(struct weft_queue *q, u8 *base, const struct weft_region_header *h);

@@ -11,7 +11,8 @@
  *   weft-hostile hostile NAME MNT     attach, mount NAME/default on MNT, then
  *                                     answer the caller's requests with garbage
  *                                     and check that every bad completion is
- *                                     rejected and the caller gets EIO
+ *                                     rejected and the caller gets EIO, and
+ *                                     that close() does not wait for RELEASE
  *
  * Exit status 0 only if every check held; a failure prints one line.
  */
@@ -543,13 +544,24 @@ static int reap(pid_t pid)
 	return WEXITSTATUS(st);
 }
 
-/* wait (up to 10 s) for the next request */
+/*
+ * wait (up to 10 s) for the next request.  A RELEASE is asynchronous: a
+ * child that closed a file may exit before its RELEASE arrives, so one
+ * found here is answered (and reaped at once, out of the next check's
+ * counts) on the way.
+ */
 static void next_req(struct weft_sqe *s, uint32_t opcode)
 {
 	struct weft_enter en;
 
 	for (int i = 0; i < 100; i++) {
 		if (sq_take(&hq, s)) {
+			if (s->opcode == WEFT_OP_RELEASE && opcode != WEFT_OP_RELEASE) {
+				cq_post(&hq, s->tag, s->gen, 0, 0);
+				ring_enter(&hr, 0, false, 0, &en);
+				i--;
+				continue;
+			}
 			if (s->opcode != opcode)
 				die("got opcode %u, want %u", s->opcode, opcode);
 			return;
@@ -709,6 +721,42 @@ static void bad_reply(const char *what, int (*child)(void), uint32_t opcode,
 		die("%s: caller got %s, want EIO", what, errname(ret));
 }
 
+/* open and close /hello: close() must not wait for the RELEASE's answer */
+static int child_open_close(void)
+{
+	char p[4096];
+	int fd;
+
+	snprintf(p, sizeof(p), "%s/hello", hmnt);
+	fd = open(p, O_RDONLY);
+	if (fd < 0)
+		return errno;
+	return close(fd) ? errno : 0;
+}
+
+/*
+ * The RELEASE of a child's open+close, served up to it and left unanswered:
+ * the child must have returned from close() (it exits at once) well within
+ * the mount's timeout=3 that a waiting close() would have run into.
+ */
+static void async_release(const char *what, struct weft_sqe *s)
+{
+	pid_t pid = spawn(child_open_close);
+	int st;
+
+	next_req_serving(s, WEFT_OP_RELEASE);
+	for (int i = 0; i < 150; i++) {	/* 1.5 s */
+		if (waitpid(pid, &st, WNOHANG) == pid) {
+			if (!WIFEXITED(st) || WEXITSTATUS(st))
+				die("%s: open+close failed: %s", what,
+				    WIFEXITED(st) ? errname(WEXITSTATUS(st)) : "killed");
+			return;
+		}
+		usleep(10000);
+	}
+	die("%s: close() waited for the RELEASE's answer", what);
+}
+
 static void spoil_mode(struct weft_attr_out *a) { a->attr.mode = 0170000; }
 static void spoil_nsec(struct weft_attr_out *a) { a->attr.mtime_nsec = 2000000000u; }
 
@@ -863,6 +911,29 @@ static int cmd_hostile(const char *name, const char *mnt)
 	enter_expect("late completion of an abandoned request", 1, 0);
 	cq_post(&hq, s.tag, s.gen, 0, len);
 	enter_expect("second late completion", 0, 1);
+
+	/*
+	 * 5b: RELEASE is asynchronous: nobody waits for it, the kernel frees it
+	 * on its completion.  Garbage for its tag is rejected like any other; a
+	 * bad completion drops it (the tag is free: a second answer is
+	 * rejected); one left unanswered is dropped when the daemon goes away.
+	 */
+	async_release("async RELEASE, stale generation", &s);
+	cq_post(&hq, s.tag, s.gen + 1, 0, 0);
+	enter_expect("async RELEASE, stale generation", 0, 1);
+	cq_post(&hq, s.tag, s.gen, 0, 0);
+	enter_expect("async RELEASE, good completion", 1, 0);
+	cq_post(&hq, s.tag, s.gen, 0, 0);
+	enter_expect("async RELEASE, duplicate completion", 0, 1);
+	async_release("async RELEASE, positive result", &s);
+	cq_post(&hq, s.tag, s.gen, 5, 0);
+	enter_expect("async RELEASE, positive result", 0, 1);
+	cq_post(&hq, s.tag, s.gen, 0, 0);
+	enter_expect("async RELEASE, answer after a dropping one", 0, 1);
+	async_release("async RELEASE, out_len beyond out_max", &s);
+	cq_post(&hq, s.tag, s.gen, 0, 16);
+	enter_expect("async RELEASE, out_len beyond out_max", 0, 1);
+	async_release("async RELEASE, never answered", &s);	/* dropped at exit */
 
 	/* 6: after all that, a well-served request works */
 	ret = serve_child(spawn(child_stat_hello));
