@@ -3,16 +3,19 @@
 // kernel.  Compared against fio on the same drive by run.sh.
 //
 //   weft-engine-bench --dir D --drives PATH[,PATH..] [--replicas R]
-//       [--size BYTES] [--seconds S] [--workload W] [--threads N]
+//       [--size BYTES] [--seconds S] [--workload W[,W..]] [--threads N]
 // N threads each issue one request at a time (queue depth N); seqwrite, which
 // fills the space for the reads, always runs on one thread.
 //   W: seqwrite (1 MiB), seqread (1 MiB), randwrite (4 KiB), randread (4 KiB)
-// Prints one JSON line per workload: {"workload","ops","seconds","mib_per_sec","iops"}.
+// Prints one JSON line per workload: {"workload","ops","seconds","mib_per_sec","iops",
+// "cpu_us_per_op"} (the process's CPU time per operation: on a shared host a
+// steadier figure than the rates).
 #include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <random>
 #include <sstream>
 #include <thread>
@@ -55,7 +58,13 @@ bool parse(int argc, char **argv, Options &o)
 		} else if (k == "--threads") {
 			o.threads = static_cast<unsigned>(std::stoul(v));
 		} else if (k == "--workload") {
-			o.workloads = {v};
+			// W[,W..]: these, in this order (reads need a seqwrite first
+			// to have data to read: a never-written chunk reads as zeros
+			// without I/O).
+			o.workloads.clear();
+			std::stringstream ss(v);
+			for (std::string w; std::getline(ss, w, ',');)
+				o.workloads.push_back(w);
 		} else {
 			return false;
 		}
@@ -66,7 +75,15 @@ bool parse(int argc, char **argv, Options &o)
 struct Outcome {
 	uint64_t ops = 0;
 	double seconds = 0;
+	double cpu_seconds = 0;  // the whole process's CPU time (user + system)
 };
+
+double process_cpu_seconds()
+{
+	timespec ts{};
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
 
 // Runs op(i, rng) on `threads` threads until `seconds` pass or
 // max_ops (in total) are done.
@@ -76,6 +93,7 @@ Outcome timed(unsigned threads, double seconds, uint64_t max_ops, Op op)
 	std::atomic<uint64_t> next{0}, done{0};
 	std::atomic<bool> failed{false};
 	auto start = Clock::now();
+	double cpu_start = process_cpu_seconds();
 	auto stop = start + std::chrono::duration<double>(seconds);
 	std::vector<std::thread> pool;
 	for (unsigned t = 0; t < threads; t++) {
@@ -99,6 +117,7 @@ Outcome timed(unsigned threads, double seconds, uint64_t max_ops, Op op)
 	Outcome out;
 	out.ops = done;
 	out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+	out.cpu_seconds = process_cpu_seconds() - cpu_start;
 	return out;
 }
 
@@ -109,7 +128,7 @@ int main(int argc, char **argv)
 	Options o;
 	if (!parse(argc, argv, o)) {
 		std::fprintf(stderr, "usage: weft-engine-bench --dir D --drives P[,P..] [--replicas R] "
-				     "[--size BYTES] [--seconds S] [--workload W]\n");
+				     "[--size BYTES] [--seconds S] [--workload W[,W..]] [--threads N]\n");
 		return 2;
 	}
 	weft::storage::StoreOptions so;
@@ -173,9 +192,10 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		std::printf("{\"workload\":\"%s\",\"threads\":%u,\"replicas\":%u,\"ops\":%llu,\"seconds\":%.3f,"
-			    "\"mib_per_sec\":%.1f,\"iops\":%.0f}\n",
+			    "\"mib_per_sec\":%.1f,\"iops\":%.0f,\"cpu_us_per_op\":%.1f}\n",
 			    w.c_str(), w == "seqwrite" ? 1 : o.threads, o.replicas, static_cast<unsigned long long>(r.ops), r.seconds,
-			    double(r.ops) * double(bytes) / r.seconds / (1 << 20), double(r.ops) / r.seconds);
+			    double(r.ops) * double(bytes) / r.seconds / (1 << 20), double(r.ops) / r.seconds,
+			    r.ops ? r.cpu_seconds * 1e6 / double(r.ops) : 0.0);
 		std::fflush(stdout);
 	}
 	return 0;

@@ -1,12 +1,20 @@
-// IoUringDrive: all data I/O to one drive through its own io_uring.
+// IoUringDrive: all data I/O to one drive through io_uring.
 //
 // Callers describe a batch of aligned reads/writes as IoOps, start() it (one
 // io_uring_enter for the whole batch) and finish() it (wait for every op,
 // then, if asked, an fdatasync).  Any number of threads may run batches at
-// once: their ops share the ring, at most queue_depth in flight, and
-// whichever thread waits reaps completions for all of them.  Memory
-// registered with register_buffer() is used through READ_FIXED/WRITE_FIXED,
-// so the kernel skips pinning pages on every I/O.
+// once.  Each running batch has a ring of its own, leased from the drive's
+// pool of rings for the batch's lifetime: its caller submits and waits in
+// the same io_uring_enter, and the kernel wakes exactly that caller when its
+// ops complete.  (One shared ring, whose completions one reaper thread
+// handed to the others through a mutex and condition variables, cost a
+// lock hand-off, a futex wake and a context switch per completion: at 32
+// threads on 2 CPUs the engine spent most of its time there and read 4 KiB
+// at less than half of fio's IOPS; bench/engine/README.md.)  A ring never
+// carries two batches' ops, so a completion can only reach its own caller.
+// Memory registered with register_buffer() is registered with every ring
+// and used through READ_FIXED/WRITE_FIXED, so the kernel skips pinning
+// pages on every I/O.
 //
 // The first I/O error (or short transfer) marks the drive failed; from then
 // on every op completes with -EIO without reaching the device, so a dying
@@ -33,6 +41,7 @@
 namespace weft::storage {
 
 struct IoBatch;
+struct IoRing;
 
 struct IoOp {
 	enum class Kind : uint8_t { kRead, kWrite, kFlush };
@@ -47,25 +56,30 @@ struct IoOp {
 };
 
 // One caller's ops in flight on one drive; lives until finish() returns.
+// Only the thread running start()/finish() touches it meanwhile.
 struct IoBatch {
 	std::span<IoOp> ops;
 	bool flush = false;  // fdatasync after all ops succeeded
 
-	unsigned remaining = 0;  // guarded by the drive's lock
+	unsigned remaining = 0;  // ops not completed yet
 	int error = 0;
 	std::string what;
-	// Its waiter sleeps here, woken alone when the batch completes or it
-	// is to take over reaping (no herd of waiters woken per completion).
-	std::condition_variable done;
+	IoRing *ring = nullptr;  // leased from the drive while ops are in flight
 };
 
 // Fault injection for tests: returns an errno to fail the op with (the
-// device is not touched), or 0 to let it through.
+// device is not touched), or 0 to let it through.  Calls are serialised.
 using FaultHook = std::function<int(const IoOp &)>;
 
 class IoUringDrive {
 public:
 	struct Options {
+		// Entries of each ring: the most ops one batch has in flight at
+		// once (a larger batch is fed through as its ops complete).
+		// Rings are made as concurrency needs them (the first by
+		// create()) and kept until the drive closes: as many as
+		// batches ever ran at once.  Never capped, so a caller holding
+		// one batch open can always start another.
 		unsigned queue_depth = 128;
 	};
 
@@ -81,16 +95,17 @@ public:
 	// before any I/O starts.
 	Status register_buffer(std::span<std::byte> arena);
 
-	// Submits every op of batch (one syscall, more only when the ring is
-	// full).  The batch and its ops must stay alive until finish().
+	// Submits every op of batch (one syscall, more only when the batch is
+	// larger than a ring).  The batch and its ops must stay alive until
+	// finish(), which must be called (it gives the batch's ring back).
 	void start(IoBatch &batch);
 	// Waits for the batch; each op gets its result.  Fails (and marks the
 	// drive failed) if any op or the flush failed.
 	Status finish(IoBatch &batch);
-	// start + finish.
+	// start + finish, submitting and waiting in one syscall.
 	Status run(std::span<IoOp> ops, bool flush = false);
 	// Durability point for every write that completed before the call:
-	// fdatasync through the ring (a cache flush on block devices, data +
+	// fdatasync through a ring (a cache flush on block devices, data +
 	// size metadata on files).
 	Status flush();
 
@@ -102,45 +117,47 @@ public:
 	uint64_t size() const { return size_; }
 	int fd() const { return fd_.get(); }
 	uint64_t io_errors() const { return io_errors_; }
+	// Rings made so far (for tests).
+	size_t rings();
 
 private:
 	struct Token {};
 
 public:
 	// Use create(); public only so make_unique can reach it.
-	IoUringDrive(Token, UniqueFd fd, uint64_t size) : fd_(std::move(fd)), size_(size) {}
+	IoUringDrive(Token, UniqueFd fd, uint64_t size);
 
 private:
-	// Callers hold mu_.
+	// A ring for a batch: a free one, else a new one (else, when no more
+	// can be made, the next one given back).
+	IoRing &acquire_ring();
+	void release_ring(IoRing &ring);
+	// A new ring with the arena registered; nullptr (and err) on failure.
+	std::unique_ptr<IoRing> make_ring(std::span<std::byte> arena, int &err);
+	// Prepares the batch's SQEs (submitting early only when its ring is
+	// full); ops that cannot be issued complete at once.
+	void prepare(IoBatch &batch);
+	// Submits what is prepared and, if wait, waits for a completion;
+	// then completes every op whose CQE is there.
+	void submit_and_reap(IoRing &ring, bool wait);
 	void complete(IoOp &op, int res);
 	void note_error(IoBatch &batch, int err, const std::string &what);
-	// Submits prepared SQEs, retrying transient failures.
-	void submit_prepared(std::unique_lock<std::mutex> &lock);
-	// Becomes the reaper (or waits for the current one) and processes at
-	// least one completion.  Called with lock held; may drop it meanwhile.
-	void reap(std::unique_lock<std::mutex> &lock);
-	// One fdatasync through the ring; 0 or an errno.
-	int flush_once(std::string &what);
-	// Until batch has completed: reaps when nobody else does, else sleeps on
-	// batch.done.  Called with lock held.
-	void wait_for(IoBatch &batch, std::unique_lock<std::mutex> &lock);
 
 	UniqueFd fd_;
 	uint64_t size_;
-	io_uring ring_{};
-	bool ring_ready_ = false;
-	std::span<std::byte> arena_;
+	unsigned entries_ = 0;
 	std::atomic<bool> failed_{false};
 	std::atomic<uint64_t> io_errors_{0};
 	FaultHook fault_hook_;
+	std::mutex hook_mu_;  // fault hooks need not be thread-safe
 
-	std::mutex mu_;  // the submission side, and every IoBatch's counters
-	std::condition_variable reaped_;
-	unsigned queue_depth_ = 0;
-	unsigned in_flight_ = 0;     // submitted or prepared, not reaped
-	bool reaper_active_ = false;  // one thread at a time owns the CQ
-	bool closing_ = false;        // destructor: ops may be gone
-	std::vector<IoBatch *> waiters_;  // sleeping in wait_for()
+	std::mutex pool_mu_;  // the ring pool and the arena
+	std::condition_variable ring_freed_;
+	std::vector<std::unique_ptr<IoRing>> rings_;  // every ring made
+	std::vector<IoRing *> free_;                  // rings no batch holds
+	unsigned making_ = 0;  // rings being made outside the lock
+	bool cannot_make_ = false;  // making one failed: wait for a free one
+	std::span<std::byte> arena_;
 };
 
 }  // namespace weft::storage
