@@ -1,5 +1,6 @@
 #include "chunk_record.h"
 
+#include <bit>
 #include <cstring>
 
 #include "byte_order.h"
@@ -38,6 +39,7 @@ public:
 		return true;
 	}
 	bool done() const { return pos_ == in_.size(); }
+	size_t remaining() const { return in_.size() - pos_; }
 
 private:
 	std::string_view in_;
@@ -159,20 +161,22 @@ Result<ChunkRecord> ChunkRecord::decode(std::string_view in)
 			next = run.end();
 		}
 	}
-	rec.written.resize(rec.blocks);
-	for (uint32_t i = 0; i < rec.blocks; i += 8) {
-		uint8_t bits = 0;
-		if (!r.get(bits))
-			return corrupt("chunk record bitmap");
-		for (uint32_t j = 0; j < 8 && i + j < rec.blocks; j++)
-			rec.written[i + j] = (bits >> j) & 1;
-	}
-	rec.crcs.resize(rec.blocks);
-	for (uint32_t &crc : rec.crcs)
-		if (!r.get(crc))
-			return corrupt("chunk record checksums");
-	if (!r.done())
+	// What is left is exactly the bitmap and the crcs, checked before
+	// anything is sized by a count that may be corrupt.  Decoded in bulk:
+	// every read of a chunk decodes its record.
+	const size_t bitmap_bytes = (size_t{rec.blocks} + 7) / 8;
+	if (r.remaining() != bitmap_bytes + size_t{rec.blocks} * 4)
 		return corrupt("chunk record length");
+	std::vector<uint8_t> bitmap(bitmap_bytes);
+	(void)r.bytes(bitmap.data(), bitmap_bytes);
+	rec.written.resize(rec.blocks);
+	for (uint32_t b = 0; b < rec.blocks; b++)
+		rec.written[b] = (bitmap[b / 8] >> (b % 8)) & 1;
+	rec.crcs.resize(rec.blocks);
+	(void)r.bytes(rec.crcs.data(), size_t{rec.blocks} * 4);
+	if constexpr (std::endian::native == std::endian::big)
+		for (uint32_t &crc : rec.crcs)
+			crc = get_le<uint32_t>(reinterpret_cast<const std::byte *>(&crc));
 	return rec;
 }
 
