@@ -846,7 +846,7 @@ Status ChunkStore::write_deferred(uint64_t chunk_id, ChunkRecord rec, uint32_t f
 		b.put_chunk(chunk_id, rec);
 		Status s = meta_->commit(b, options_.sync);
 		if (!s.ok()) {
-			deferred_.end(seq);
+			end_deferred(seq);
 			return s;
 		}
 	}
@@ -882,15 +882,14 @@ Status ChunkStore::write_deferred(uint64_t chunk_id, ChunkRecord rec, uint32_t f
 			return s;
 		}
 		if (written == 0) {
-			deferred_.end(seq);
+			end_deferred(seq);
 			if (host_full)
 				return make_error(ENOSPC, "chunk " + std::to_string(chunk_id) +
 								  ": the file system under the drive file is full");
 			return make_error(EIO, "chunk " + std::to_string(chunk_id) + ": no live replica");
 		}
 	}
-	if (deferred_.end(seq) >= options_.deferred_flush_batch)
-		flusher_cv_.notify_one();
+	end_deferred(seq);
 	counters_.deferred_writes++;
 	if (written < rec.replicas.size())
 		counters_.degraded_writes++;
@@ -960,6 +959,17 @@ Status ChunkStore::flush_deferred()
 	return {};
 }
 
+void ChunkStore::end_deferred(uint64_t seq)
+{
+	const uint64_t unflushed = deferred_.end(seq);
+	if (unflushed == 1 || unflushed >= options_.deferred_flush_batch) {
+		// Under the flusher's lock, which it holds while it checks: the
+		// wake-up cannot fall between its check and its sleep.
+		std::lock_guard lock(flusher_mu_);
+		flusher_cv_.notify_one();
+	}
+}
+
 void ChunkStore::start_flusher()
 {
 	flusher_ = std::thread([this] { run_flusher(); });
@@ -967,10 +977,13 @@ void ChunkStore::start_flusher()
 
 void ChunkStore::run_flusher()
 {
-	// Wakes for a full batch, else within 50 ms of a deferred write (a
-	// write that ends just as this goes to sleep waits one period).
+	// Sleeps until a deferred write ends (an idle store never wakes it),
+	// then gives the batch 50 ms to fill.
 	std::unique_lock lock(flusher_mu_);
-	while (!flusher_stop_) {
+	for (;;) {
+		flusher_cv_.wait(lock, [this] { return flusher_stop_ || deferred_.unflushed() > 0; });
+		if (flusher_stop_)
+			break;
 		flusher_cv_.wait_for(lock, std::chrono::milliseconds(50), [this] {
 			return flusher_stop_ || deferred_.unflushed() >= options_.deferred_flush_batch;
 		});

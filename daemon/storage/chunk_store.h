@@ -264,6 +264,9 @@ private:
 	// write() of a small overwrite; caller holds the chunk stripe.
 	Status write_deferred(uint64_t chunk_id, ChunkRecord rec, uint32_t first_block,
 			      std::span<const std::byte> data, const std::vector<uint32_t> &crcs);
+	// Ends a deferred write in the tracker and wakes the flusher for the
+	// first write of a batch and for a full batch.
+	void end_deferred(uint64_t seq);
 	void start_flusher();
 	void run_flusher();
 	// *_locked: the caller holds state_mu_; the others take it.
