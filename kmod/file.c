@@ -51,6 +51,16 @@ static u32 weft_max_io(const struct inode *inode)
 	return WEFT_SB(inode->i_sb)->chan->max_io;
 }
 
+/*
+ * The bounce buffer for an I/O of want bytes: at most max_io, and no more
+ * than the I/O needs (a 4 KiB read must not kvmalloc max_io: an order-6
+ * allocation, or a vmalloc and its TLB flush, per request).
+ */
+static u32 weft_io_size(const struct inode *inode, size_t want)
+{
+	return min_t(size_t, weft_max_io(inode), max_t(size_t, PAGE_ALIGN(want), PAGE_SIZE));
+}
+
 /* ------------------------------------------------------------------ */
 /* open / release                                                      */
 
@@ -174,7 +184,7 @@ static int weft_read_folio(struct file *file, struct folio *folio)
 static void weft_readahead(struct readahead_control *rac)
 {
 	struct inode *inode = rac->mapping->host;
-	u32 max = weft_max_io(inode);
+	u32 max = weft_io_size(inode, readahead_length(rac));
 	struct folio **batch;
 	unsigned int nr, i;
 	size_t bytes, off;
@@ -377,7 +387,8 @@ static int weft_writepages(struct address_space *mapping, struct writeback_contr
 
 	/* what reclaim would do while we allocate must not re-enter the fs */
 	nofs = memalloc_nofs_save();
-	err = weft_wb_init(&b, mapping->host, weft_max_io(mapping->host));
+	err = weft_wb_init(&b, mapping->host,
+			   weft_io_size(mapping->host, i_size_read(mapping->host)));
 	if (!err) {
 		err = write_cache_pages(mapping, wbc, weft_writepage_cb, &b);
 		weft_wb_flush(&b);
@@ -510,7 +521,7 @@ static bool weft_dio_aligned(loff_t pos, struct iov_iter *iter)
 static ssize_t weft_direct_read(struct kiocb *iocb, struct iov_iter *to)
 {
 	struct inode *inode = file_inode(iocb->ki_filp);
-	u32 max = weft_max_io(inode);
+	u32 max = weft_io_size(inode, iov_iter_count(to));
 	loff_t pos = iocb->ki_pos;
 	ssize_t done = 0, n = 0;
 	void *buf;
@@ -602,7 +613,7 @@ static ssize_t weft_write_iter(struct kiocb *iocb, struct iov_iter *from)
 {
 	struct file *file = iocb->ki_filp;
 	struct inode *inode = file_inode(file);
-	u32 max = weft_max_io(inode);
+	u32 max = weft_io_size(inode, iov_iter_count(from));
 	ssize_t ret, written = 0;
 	loff_t start, pos;
 	void *buf;
