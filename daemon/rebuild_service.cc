@@ -1,6 +1,7 @@
 #include "rebuild_service.h"
 
 #include "log.h"
+#include "storage/rocks_writer.h"
 
 namespace weft {
 
@@ -43,6 +44,7 @@ bool RebuildService::degraded()
 
 void RebuildService::loop()
 {
+	storage::stop_rocks_perf_counting();
 	// An impossible trigger, so the first look always checks redundancy.
 	Trigger seen{~uint64_t{0}, ~uint64_t{0}};
 	std::unique_lock lock(mu_);

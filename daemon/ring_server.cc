@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "log.h"
+#include "storage/rocks_writer.h"
 
 namespace weft {
 
@@ -67,6 +68,7 @@ Status RingServer::start(const Dispatcher &dispatcher)
 			options_.worker));
 	for (uint32_t q = 0; q < n; q++) {
 		threads_.emplace_back([this, q] {
+			storage::stop_rocks_perf_counting();
 			if (options_.pin_workers)
 				pin_to_queue_cpu(q);
 			results_[q] = workers_[q]->run();

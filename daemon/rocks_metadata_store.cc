@@ -22,7 +22,7 @@ using namespace nsdb;
 // written with every other key change in one WriteBatch by commit().
 class RocksMetadataStore::Txn {
 public:
-	explicit Txn(rocksdb::DB &db) : db_(db) {}
+	Txn(rocksdb::DB &db, storage::RecordCache<Inode> &cache) : db_(db), cache_(cache) {}
 
 	Result<Inode *> get(uint64_t ino)
 	{
@@ -31,15 +31,21 @@ public:
 				return no_inode(ino);
 			return &it->second.node;
 		}
-		std::string v;
-		rocksdb::Status s = db_.Get(rocksdb::ReadOptions(), key(kInodeKey, ino), &v);
-		if (s.IsNotFound())
-			return no_inode(ino);
-		if (!s.ok())
-			return db_error(s, "read inode");
-		auto n = decode_inode(ino, v);
-		if (!n)
-			return n.error();
+		std::optional<Inode> n = cache_.find(ino);
+		if (!n) {
+			const uint64_t token = cache_.fill_token();
+			std::string v;
+			rocksdb::Status s = db_.Get(rocksdb::ReadOptions(), key(kInodeKey, ino), &v);
+			if (s.IsNotFound())
+				return no_inode(ino);
+			if (!s.ok())
+				return db_error(s, "read inode");
+			auto decoded = decode_inode(ino, v);
+			if (!decoded)
+				return decoded.error();
+			n = *decoded;
+			cache_.fill(ino, *n, token);
+		}
 		Slot &slot = slots_[ino];
 		slot.node = *n;
 		slot.existed = true;
@@ -119,6 +125,7 @@ private:
 		uint64_t old_size = 0, old_fs = 0;
 	};
 	rocksdb::DB &db_;
+	storage::RecordCache<Inode> &cache_;
 	std::map<uint64_t, Slot> slots_;
 };
 
@@ -199,7 +206,7 @@ Status RocksMetadataStore::reconcile()
 	for (PrefixScan t(*db_, std::string(1, kTruncKey)); t.valid(); t.next())
 		truncs.push_back(get_be<uint64_t>(t.tail().data()));
 	for (uint64_t ino : orphans) {
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		if (txn.get(ino))
 			WEFT_RETURN_IF_ERROR(txn.erase(ino));
 		txn.wb.Delete(key(kOrphanKey, ino));
@@ -207,7 +214,7 @@ Status RocksMetadataStore::reconcile()
 		WEFT_LOG(kInfo) << "namespace: reclaimed orphan inode " << ino;
 	}
 	for (uint64_t ino : truncs) {
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		auto node = txn.get(ino);
 		if (node) {
 			int64_t delta = 0;
@@ -228,7 +235,7 @@ Status RocksMetadataStore::reconcile()
 		if (ids->empty())
 			break;
 		const uint64_t ino = FileData::ino_of(ids->front());
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		auto node = txn.get(ino);
 		if (!node || !S_ISREG((*node)->attr.mode))
 			gone.push_back(ino);
@@ -250,7 +257,14 @@ Status RocksMetadataStore::commit(Txn &txn)
 			txn.wb.Put(key(kInodeKey, ino), encode_inode(slot.node));
 	// Unsynced: in the WAL (page cache) before this returns, so a killed
 	// weftd loses nothing; sync() makes it durable against power loss.
-	WEFT_RETURN_IF_ERROR(writer_.write(rocksdb::WriteOptions(), txn.wb, "namespace commit"));
+	Status written = writer_.write(rocksdb::WriteOptions(), txn.wb, "namespace commit");
+	for (auto &[ino, slot] : txn.slots_) {
+		if (written.ok() && !slot.erased)
+			inodes_.put(ino, slot.node);
+		else	// erased, or the batch's fate is unknown: read it again
+			inodes_.erase(ino);
+	}
+	WEFT_RETURN_IF_ERROR(written);
 	for (auto &[ino, slot] : txn.slots_) {
 		if (slot.existed) {
 			Usage &u = usage_[slot.old_fs];
@@ -344,7 +358,7 @@ Status RocksMetadataStore::rename_filesystem(std::string_view old_name, std::str
 	if (roots_.find(new_name) != roots_.end())
 		return make_error(EEXIST, "a namespace named '" + std::string(new_name) + "' exists");
 	const uint64_t root = it->second;
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	std::string v;
 	append_le<uint64_t>(v, root);
 	txn.wb.Delete(std::string(1, kFsKey) + std::string(old_name));
@@ -373,7 +387,7 @@ Result<uint64_t> RocksMetadataStore::add_filesystem(std::string_view fs_name)
 	auto ino = next_ino_locked();
 	if (!ino)
 		return ino.error();
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	Inode root;
 	root.attr.ino = *ino;
 	root.attr.mode = S_IFDIR | 0755;
@@ -418,7 +432,7 @@ Result<InodeAttr> RocksMetadataStore::getattr(uint64_t ino)
 Result<InodeAttr> RocksMetadataStore::lookup(uint64_t parent, std::string_view name)
 {
 	std::shared_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto dir = txn.dir(parent);
 	if (!dir)
 		return dir.error();
@@ -444,7 +458,7 @@ Result<InodeAttr> RocksMetadataStore::lookup(uint64_t parent, std::string_view n
 Status RocksMetadataStore::read_dir(uint64_t ino, uint64_t after, const DirEmitter &emit)
 {
 	std::shared_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto dir = txn.dir(ino);
 	if (!dir)
 		return dir.error();
@@ -478,7 +492,7 @@ Result<InodeAttr> RocksMetadataStore::create(uint64_t parent, std::string_view n
 					     const NewNode &spec)
 {
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto dirp = txn.dir(parent);
 	if (!dirp)
 		return dirp.error();
@@ -523,7 +537,7 @@ Result<InodeAttr> RocksMetadataStore::create(uint64_t parent, std::string_view n
 Result<InodeAttr> RocksMetadataStore::create_unlinked(uint64_t dir, const NewNode &spec)
 {
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto dirp = txn.dir(dir);
 	if (!dirp)
 		return dirp.error();
@@ -578,7 +592,7 @@ Status RocksMetadataStore::remove_entry(uint64_t parent, std::string_view name, 
 	std::vector<uint64_t> to_free;
 	{
 		std::unique_lock lock(ns_mu_);
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		auto dirp = txn.dir(parent);
 		if (!dirp)
 			return dirp.error();
@@ -641,7 +655,7 @@ Status RocksMetadataStore::rename(uint64_t olddir, std::string_view oldname, uin
 	std::vector<uint64_t> to_free;
 	{
 		std::unique_lock lock(ns_mu_);
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		auto odp = txn.dir(olddir);
 		if (!odp)
 			return odp.error();
@@ -788,7 +802,7 @@ Result<InodeAttr> RocksMetadataStore::link(uint64_t ino, uint64_t newparent,
 					   std::string_view newname)
 {
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto np = txn.get(ino);
 	if (!np)
 		return np.error();
@@ -820,7 +834,7 @@ Result<InodeAttr> RocksMetadataStore::link(uint64_t ino, uint64_t newparent,
 Result<std::string> RocksMetadataStore::readlink(uint64_t ino)
 {
 	std::shared_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -845,7 +859,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 		uint64_t fs_root = 0;
 		{
 			std::shared_lock lock(ns_mu_);
-			Txn txn(*db_);
+			Txn txn(*db_, inodes_);
 			auto n = txn.get(ino);
 			if (!n)
 				return n.error();
@@ -868,7 +882,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 	InodeAttr out;
 	{
 		std::unique_lock lock(ns_mu_);
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		auto n = txn.get(ino);
 		if (!n)
 			return n.error();
@@ -905,7 +919,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 	delta = 0;
 	Status zeroed = data_.zero(ino, c.size, data_.max_file_size(), &delta);
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -922,7 +936,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 Result<uint64_t> RocksMetadataStore::open(uint64_t ino)
 {
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -935,7 +949,7 @@ Status RocksMetadataStore::release(uint64_t ino)
 	std::vector<uint64_t> to_free;
 	{
 		std::unique_lock lock(ns_mu_);
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		auto n = txn.get(ino);
 		if (!n)
 			return n.error();
@@ -956,7 +970,7 @@ Status RocksMetadataStore::release(uint64_t ino)
 Result<Inode> RocksMetadataStore::snapshot(uint64_t ino)
 {
 	std::shared_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -1018,7 +1032,7 @@ Result<size_t> RocksMetadataStore::write(uint64_t ino, uint64_t offset,
 	if (!n && delta == 0)
 		return n;
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto np = txn.get(ino);
 	if (!np) {
 		// Unlinked and released meanwhile: its data must not outlive it.
@@ -1061,7 +1075,7 @@ Status RocksMetadataStore::remove_filesystem(std::string_view fs_name)
 		if (it == roots_.end())
 			return make_error(ENOENT, "no file system '" + std::string(fs_name) + "'");
 		const uint64_t root = it->second;
-		Txn txn(*db_);
+		Txn txn(*db_, inodes_);
 		std::vector<uint64_t> todo{root};
 		std::set<uint64_t> seen{root};
 		while (!todo.empty()) {
@@ -1108,7 +1122,7 @@ Result<std::optional<std::string>> RocksMetadataStore::read_xattr(uint64_t ino,
 Result<std::string> RocksMetadataStore::getxattr(uint64_t ino, std::string_view name)
 {
 	std::shared_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -1132,7 +1146,7 @@ Status RocksMetadataStore::setxattr(uint64_t ino, std::string_view name, std::st
 	    ((flags & kXattrCreate) && (flags & kXattrReplace)))
 		return make_error(EINVAL, "bad setxattr flags");
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -1151,7 +1165,7 @@ Status RocksMetadataStore::setxattr(uint64_t ino, std::string_view name, std::st
 Result<std::vector<std::string>> RocksMetadataStore::listxattr(uint64_t ino)
 {
 	std::shared_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -1166,7 +1180,7 @@ Result<std::vector<std::string>> RocksMetadataStore::listxattr(uint64_t ino)
 Status RocksMetadataStore::removexattr(uint64_t ino, std::string_view name)
 {
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto n = txn.get(ino);
 	if (!n)
 		return n.error();
@@ -1222,7 +1236,7 @@ Result<InodeAttr> RocksMetadataStore::fallocate(uint64_t ino, uint32_t mode, uin
 			st = data_.allocate(ino, offset, end, replicas_for(node.fs), &delta);
 	}
 	std::unique_lock lock(ns_mu_);
-	Txn txn(*db_);
+	Txn txn(*db_, inodes_);
 	auto np = txn.get(ino);
 	if (!np)
 		return np.error();

@@ -31,6 +31,7 @@
 #include "storage/rocks_writer.h"
 #include "metadata_store.h"
 #include "storage/chunk_store.h"
+#include "storage/record_cache.h"
 
 namespace weft {
 
@@ -51,6 +52,8 @@ public:
 	static constexpr uint32_t kMaxShard = 255;
 	// The persisted counter is bumped this far ahead at a time.
 	static constexpr uint64_t kInoRange = 1024;
+	// Inode records kept decoded in memory (storage/record_cache.h).
+	static constexpr size_t kCachedInodes = 1 << 16;
 
 	// Opens (creating) the namespace with "default" in it, and reconciles
 	// what a crash left: orphans and interrupted truncates are finished,
@@ -148,6 +151,8 @@ private:
 	std::map<std::string, uint64_t, std::less<>> roots_;	// fs name -> root
 	std::map<uint64_t, Usage> usage_;	// by fs root
 	std::unordered_map<uint64_t, uint32_t> opens_;
+	// Decoded inode records (storage/record_cache.h); about 150 bytes each.
+	storage::RecordCache<Inode> inodes_{kCachedInodes};
 };
 
 }  // namespace weft

@@ -977,6 +977,7 @@ void ChunkStore::start_flusher()
 
 void ChunkStore::run_flusher()
 {
+	stop_rocks_perf_counting();
 	// Sleeps until a deferred write ends (an idle store never wakes it),
 	// then gives the batch 50 ms to fill.
 	std::unique_lock lock(flusher_mu_);

@@ -49,11 +49,13 @@ Error db_error(const rocksdb::Status &s, const std::string &what)
 void MetaStore::Batch::put_chunk(uint64_t chunk_id, const ChunkRecord &rec)
 {
 	wb_.Put(chunk_key(kChunkPrefix, chunk_id), rec.encode());
+	chunks_.emplace_back(chunk_id, rec);
 }
 
 void MetaStore::Batch::delete_chunk(uint64_t chunk_id)
 {
 	wb_.Delete(chunk_key(kChunkPrefix, chunk_id));
+	chunks_.emplace_back(chunk_id, std::nullopt);
 }
 
 void MetaStore::Batch::put_extent(uint32_t drive, Extent extent)
@@ -131,11 +133,21 @@ Status MetaStore::commit(Batch &batch, bool sync)
 		return make_error(err, "injected commit failure");
 	rocksdb::WriteOptions wo;
 	wo.sync = sync;
-	return writer_.write(wo, batch.wb_, "metadata commit");
+	Status written = writer_.write(wo, batch.wb_, "metadata commit");
+	for (auto &[id, rec] : batch.chunks_) {
+		if (written.ok() && rec)
+			chunks_.put(id, *rec);
+		else	// deleted, or the batch's fate is unknown: read it again
+			chunks_.erase(id);
+	}
+	return written;
 }
 
 Result<std::optional<ChunkRecord>> MetaStore::get_chunk(uint64_t chunk_id)
 {
+	if (std::optional<ChunkRecord> cached = chunks_.find(chunk_id))
+		return cached;
+	const uint64_t token = chunks_.fill_token();
 	std::string v;
 	rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), chunk_key(kChunkPrefix, chunk_id), &v);
 	if (s.IsNotFound())
@@ -145,6 +157,7 @@ Result<std::optional<ChunkRecord>> MetaStore::get_chunk(uint64_t chunk_id)
 	auto rec = ChunkRecord::decode(v);
 	if (!rec)
 		return rec.error();
+	chunks_.fill(chunk_id, *rec, token);
 	return std::optional<ChunkRecord>(std::move(*rec));
 }
 

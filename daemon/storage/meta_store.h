@@ -19,6 +19,7 @@
 
 #include "block_allocator.h"
 #include "chunk_record.h"
+#include "record_cache.h"
 #include "rocks_writer.h"
 #include "status.h"
 
@@ -45,7 +46,12 @@ public:
 	private:
 		friend class MetaStore;
 		rocksdb::WriteBatch wb_;
+		// The chunk records it puts (or deletes: nullopt), for the cache.
+		std::vector<std::pair<uint64_t, std::optional<ChunkRecord>>> chunks_;
 	};
+	// Chunk records kept decoded (record_cache.h): about 1.3 KiB each for
+	// a 1 MiB chunk, so 8 GiB of recently used data costs about 11 MiB.
+	static constexpr size_t kCachedChunks = 8192;
 
 	// Creates the database under dir if it does not exist.
 	static Result<std::unique_ptr<MetaStore>> open(const std::string &dir);
@@ -83,6 +89,7 @@ private:
 
 	std::unique_ptr<rocksdb::DB> db_;
 	RocksWriter writer_;	// every write goes through it
+	RecordCache<ChunkRecord> chunks_{kCachedChunks};
 	std::atomic<int> fail_next_commit_{0};
 };
 

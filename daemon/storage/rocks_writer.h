@@ -14,6 +14,7 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
+#include <rocksdb/perf_level.h>
 #include <rocksdb/write_batch.h>
 
 #include <atomic>
@@ -24,6 +25,13 @@
 #include "status.h"
 
 namespace weft::storage {
+
+// RocksDB counts every read and write of a thread in a thread-local
+// PerfContext unless the thread opts out; weftd never reads those counts,
+// and with Debian's shared librocksdb each count is a TLS lookup: a fifth
+// of a namespace change's CPU time (RocksStoreBench.NamespaceOps).  Every
+// thread weftd starts that touches RocksDB calls this first.
+inline void stop_rocks_perf_counting() { rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable); }
 
 class RocksWriter {
 public:

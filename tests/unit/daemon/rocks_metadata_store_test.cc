@@ -5,11 +5,13 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
+#include <rocksdb/perf_level.h>
 #include <sys/stat.h>
 
 #include <cstring>
 #include <chrono>
 #include <cstdio>
+#include <functional>
 #include <thread>
 
 #include "../storage/temp_dir.h"
@@ -616,4 +618,45 @@ TEST(RocksStoreBench, DISABLED_SequentialWrites)
 }
 
 }  // namespace
+// Per-operation cost of the namespace calls an mdtest-like run makes (what
+// a ring handler spends in the store): by hand, with perf if need be.
+TEST(RocksStoreBench, DISABLED_NamespaceOps)
+{
+	if (getenv("NOPERF")) rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+	TempDir dir;
+	storage::StoreOptions so;
+	so.meta_dir = dir.path() + "/meta";
+	so.cluster = storage::Uuid::generate();
+	auto chunks = storage::ChunkStore::open(so);
+	ASSERT_TRUE(chunks.ok());
+	ASSERT_TRUE((*chunks)->add_drive(dir.make_file("drive", 1ull << 30), 0).ok());
+	RocksStoreOptions ro;
+	ro.dir = dir.path() + "/namespace";
+	ro.chunks = chunks->get();
+	auto store = RocksMetadataStore::open(ro);
+	ASSERT_TRUE(store.ok());
+	RocksMetadataStore &s = **store;
+	auto d = s.make_node(kRoot, "d", S_IFDIR | 0755, 0, 0);
+	ASSERT_TRUE(d.ok());
+	const int n = 5000;
+	using clock = std::chrono::steady_clock;
+	auto phase = [&](const char *name, const std::function<void(int)> &op) {
+		auto t0 = clock::now();
+		for (int i = 0; i < n; i++)
+			op(i);
+		std::printf("%-8s %.2f us\n", name,
+			    std::chrono::duration<double, std::micro>(clock::now() - t0).count() / n);
+	};
+	phase("create", [&](int i) {
+		ASSERT_TRUE(s.make_node(d->ino, "f" + std::to_string(i), S_IFREG | 0644, 0, 0).ok());
+	});
+	phase("lookup", [&](int i) { ASSERT_TRUE(s.lookup(d->ino, "f" + std::to_string(i)).ok()); });
+	phase("getattr", [&](int i) { ASSERT_TRUE(s.getattr(d->ino + 1 + static_cast<uint64_t>(i)).ok()); });
+	phase("miss", [&](int i) { ASSERT_FALSE(s.lookup(d->ino, "g" + std::to_string(i)).ok()); });
+	phase("rename", [&](int i) {
+		ASSERT_TRUE(s.rename(d->ino, "f" + std::to_string(i), d->ino, "g" + std::to_string(i), 0).ok());
+	});
+	phase("unlink", [&](int i) { ASSERT_TRUE(s.unlink(d->ino, "g" + std::to_string(i)).ok()); });
+}
+
 }  // namespace weft
