@@ -543,7 +543,14 @@ Reply FsHandlers::setxattr(const Request &req)
 	Status st = store_.setxattr(req.sqe.nodeid, *name, input(req, off, in->size), flags);
 	if (!st)
 		return st.error();
+	acl_changed(req.sqe.nodeid, *name);
 	return 0u;
+}
+
+void FsHandlers::acl_changed(uint64_t ino, std::string_view xattr) const
+{
+	if (invalidate_ && xattr.starts_with("system.posix_acl_"))
+		invalidate_(Invalidation::inode(ino));
 }
 
 Reply FsHandlers::listxattr(const Request &req)
@@ -570,6 +577,7 @@ Reply FsHandlers::removexattr(const Request &req)
 	Status st = store_.removexattr(req.sqe.nodeid, *name);
 	if (!st)
 		return st.error();
+	acl_changed(req.sqe.nodeid, *name);
 	return 0u;
 }
 

@@ -13,6 +13,7 @@
 
 #include "dispatcher.h"
 #include "metadata_store.h"
+#include "ring_transport.h"
 
 namespace weft {
 
@@ -38,6 +39,11 @@ public:
 
 	// Registers every opcode this class answers.  *this must outlive d.
 	void register_with(Dispatcher &d);
+
+	// Where cache invalidations go (weftd: its Notifier).  The kernel keeps
+	// ACLs cached until told: after a system.posix_acl_* xattr changes,
+	// every mount is sent an inode invalidation, which drops them.
+	void on_invalidate(std::function<void(Invalidation)> fn) { invalidate_ = std::move(fn); }
 
 	Reply mount(const Request &req);
 	Reply lookup(const Request &req);
@@ -66,8 +72,11 @@ public:
 private:
 	weft_entry_out entry_out(const InodeAttr &attr) const;
 
+	void acl_changed(uint64_t ino, std::string_view xattr) const;
+
 	MetadataStore &store_;
 	FsHandlerOptions options_;
+	std::function<void(Invalidation)> invalidate_;
 };
 
 // The ABI's weft_attr for an inode.

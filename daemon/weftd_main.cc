@@ -312,16 +312,17 @@ int main(int argc, char **argv)
 	store.set_capacity_source(weft::catalog_capacity(**cluster));
 	weft::FsHandlerOptions fs_options{cfg.data_dir};
 	fs_options.space = weft::catalog_space(**cluster);
-	weft::FsHandlers fs(store, fs_options);
 	// Invalidations leave from a thread of their own (notifier.h); declared
-	// before mgmt, which posts to it, so it outlives every poster.
+	// before fs and mgmt, which post to it, so it outlives every poster.
 	weft::Notifier notifier(transport);
+	weft::FsHandlers fs(store, fs_options);
 	weft::MgmtHandler mgmt(store, weft::DaemonInfo{cfg.name, cfg.data_dir, att->geometry},
 			       cluster->get());
 	mgmt.on_invalidate([&notifier](std::vector<weft::Invalidation> v) {
 		for (weft::Invalidation &inv : v)
 			notifier.post(std::move(inv));
 	});
+	fs.on_invalidate([&notifier](weft::Invalidation inv) { notifier.post(std::move(inv)); });
 	weft::Dispatcher dispatcher;
 	fs.register_with(dispatcher);
 	weft::register_catalog_mount(dispatcher, fs, store, **cluster);

@@ -98,13 +98,12 @@ static void weft_apply_attr(struct inode *inode, const struct weft_attr *a, u64 
 		i_size_write(inode, a->size);
 	inode->i_blocks = a->blocks;
 	/*
-	 * An ACL change elsewhere (another mount, another client) moved the
-	 * ctime: the ACLs cached here are read again at the next check.
+	 * Cached ACLs stay across attribute updates: an ACL change made
+	 * elsewhere (another mount, later another client) reaches this inode
+	 * as weftd's inode invalidation (notify.c), not as a moved ctime --
+	 * which every create in a directory moves too, and re-reading the
+	 * default ACL cost each create a GETXATTR.
 	 */
-	if (wi->ctime.tv_sec != a->ctime_sec || wi->ctime.tv_nsec != a->ctime_nsec) {
-		wi->ctime = (struct timespec64){ a->ctime_sec, a->ctime_nsec };
-		forget_all_cached_acls(inode);
-	}
 	if (keep)
 		weft_inode_set_atime(inode, (struct timespec64){ a->atime_sec, a->atime_nsec });
 	else
@@ -405,7 +404,6 @@ static struct inode *weft_alloc_inode(struct super_block *sb)
 		return NULL;
 	wi->nodeid = 0;
 	wi->attr_expires = jiffies;
-	wi->ctime = (struct timespec64){};
 	wi->flags = 0;
 	wi->size_ver = 0;
 	spin_lock_init(&wi->lock);

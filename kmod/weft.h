@@ -248,7 +248,6 @@ struct weft_inode {
 	struct inode vfs_inode;
 	u64 nodeid;
 	unsigned long attr_expires;	/* jiffies */
-	struct timespec64 ctime;	/* weftd's last: a change drops cached ACLs */
 	spinlock_t lock;		/* attribute updates */
 	unsigned long flags;		/* WEFT_I_* bits */
 	u64 size_ver;			/* under lock: bumped when local writes move data or size */

@@ -563,6 +563,32 @@ TEST_F(PosixXattr, SetGetProbeAndErange)
 	EXPECT_EQ(call(WEFT_OP_REMOVEXATTR, f, v2).result, 0);
 }
 
+// The kernel keeps ACLs cached until told: a changed system.posix_acl_*
+// xattr sends every mount an inode invalidation; other xattrs and failed
+// changes send none.
+TEST_F(PosixXattr, AclChangesInvalidateTheInode)
+{
+	std::vector<Invalidation> sent;
+	fs.on_invalidate([&sent](Invalidation inv) { sent.push_back(std::move(inv)); });
+	const uint64_t f = mkfile(kRoot, "f");
+	ASSERT_EQ(set(f, "user.a", "v"), 0);
+	EXPECT_TRUE(sent.empty());
+	ASSERT_EQ(set(f, "system.posix_acl_access", "acl"), 0);
+	ASSERT_EQ(set(kRoot, "system.posix_acl_default", "dacl"), 0);
+	EXPECT_EQ(set(f, "system.posix_acl_access", "x", WEFT_XATTR_CREATE), -EEXIST);
+	std::vector<std::byte> name;
+	append(name, std::string_view("system.posix_acl_access"));
+	ASSERT_EQ(call(WEFT_OP_REMOVEXATTR, f, name).result, 0);
+	EXPECT_EQ(call(WEFT_OP_REMOVEXATTR, f, name).result, -ENODATA);
+	ASSERT_EQ(sent.size(), 3u);
+	const uint64_t want[] = {f, kRoot, f};
+	for (size_t i = 0; i < sent.size(); i++) {
+		EXPECT_EQ(sent[i].kind, Invalidation::Kind::kInode);
+		EXPECT_EQ(sent[i].nodeid, want[i]);
+		EXPECT_EQ(sent[i].len, 0);	// attributes and ACLs, not pages
+	}
+}
+
 TEST_F(PosixXattr, SetxattrSizesAreChecked)
 {
 	const uint64_t f = mkfile(kRoot, "f");

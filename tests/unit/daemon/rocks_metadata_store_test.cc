@@ -5,7 +5,6 @@
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
-#include <rocksdb/perf_level.h>
 #include <sys/stat.h>
 
 #include <cstring>
@@ -622,7 +621,7 @@ TEST(RocksStoreBench, DISABLED_SequentialWrites)
 // a ring handler spends in the store): by hand, with perf if need be.
 TEST(RocksStoreBench, DISABLED_NamespaceOps)
 {
-	if (getenv("NOPERF")) rocksdb::SetPerfLevel(rocksdb::PerfLevel::kDisable);
+	storage::stop_rocks_perf_counting();	// as every weftd thread does
 	TempDir dir;
 	storage::StoreOptions so;
 	so.meta_dir = dir.path() + "/meta";
