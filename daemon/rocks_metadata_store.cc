@@ -71,13 +71,19 @@ public:
 	// through every range tombstone of the memtable on each read, so one
 	// per removed inode made every later operation slower (10,000 unlinks:
 	// 7 ms per operation at the end instead of 60 us).
-	Status erase(uint64_t ino)
+	// Keys only some inodes have are deleted where they can exist (each
+	// delete is a memtable insert and a tombstone): a symlink's target,
+	// and the orphan mark unless the caller knows there is none.
+	Status erase(uint64_t ino, bool may_be_orphan = true)
 	{
 		Slot &slot = slots_[ino];
+		const bool known = slot.existed && !slot.erased;
 		slot.erased = true;
 		wb.Delete(key(kInodeKey, ino));
-		wb.Delete(key(kLinkKey, ino));
-		wb.Delete(key(kOrphanKey, ino));
+		if (!known || S_ISLNK(slot.node.attr.mode))
+			wb.Delete(key(kLinkKey, ino));
+		if (may_be_orphan)
+			wb.Delete(key(kOrphanKey, ino));
 		wb.Delete(key(kTruncKey, ino));
 		PrefixScan xattrs(db_, key(kXattrKey, ino));
 		for (; xattrs.valid(); xattrs.next())
@@ -571,7 +577,8 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 	Inode *node = *np;
 	if (is_dir(node->attr))
 		return txn.erase(ino);
-	if (node->attr.nlink)
+	const bool had_links = node->attr.nlink > 0;
+	if (had_links)
 		node->attr.nlink--;
 	node->attr.ctime = now();
 	if (node->attr.nlink > 0)
@@ -581,7 +588,9 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 		txn.wb.Put(key(kOrphanKey, ino), "");	// freed at release or next open
 		return {};
 	}
-	WEFT_RETURN_IF_ERROR(txn.erase(ino));
+	// Had it a link until now, it has no orphan mark (link() drops the
+	// mark with the first name).
+	WEFT_RETURN_IF_ERROR(txn.erase(ino, !had_links));
 	if (S_ISREG(node->attr.mode))
 		txn.to_free.push_back(ino);
 	return {};
