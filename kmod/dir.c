@@ -110,40 +110,117 @@ const struct dentry_operations weft_dentry_operations = {
 	.d_revalidate	= weft_d_revalidate,
 };
 
-static int weft_readdir(struct file *file, struct dir_context *ctx)
+/*
+ * An open directory keeps what getdents64 did not take of its last READDIR
+ * reply.  A reply holds up to WEFT_READDIR_BUF of records and a getdents64
+ * buffer is usually smaller (32 KiB for ls and glibc): asking again from
+ * where the caller stopped made weftd read and send entries twice or more.
+ * The rest is used only by a call that continues at its position (no
+ * seek in between); lock serialises calls sharing the file.
+ */
+struct weft_dir_file {
+	struct mutex lock;
+	void *buf;		/* the reply, NULL when none is kept */
+	u32 len;		/* its bytes */
+	u32 pos;		/* its next record */
+	loff_t next;		/* the ctx->pos that record continues from */
+};
+
+static int weft_dir_open(struct inode *inode, struct file *file)
 {
-	struct inode *dir = file_inode(file);
-	struct weft_chan *chan = WEFT_SB(dir->i_sb)->chan;
-	const struct weft_dirent *de;
+	struct weft_dir_file *df = kzalloc(sizeof(*df), GFP_KERNEL);
+
+	if (!df)
+		return -ENOMEM;
+	mutex_init(&df->lock);
+	file->private_data = df;
+	return 0;
+}
+
+static void weft_dir_file_drop(struct weft_dir_file *df)
+{
+	kvfree(df->buf);
+	df->buf = NULL;
+}
+
+static int weft_dir_release(struct inode *inode, struct file *file)
+{
+	struct weft_dir_file *df = file->private_data;
+
+	weft_dir_file_drop(df);
+	kfree(df);
+	return 0;
+}
+
+/* a READDIR reply from ctx's position into df (kept while records remain) */
+static int weft_dir_fetch(struct inode *dir, struct weft_dir_file *df, struct dir_context *ctx)
+{
+	u32 size = min(WEFT_SB(dir->i_sb)->chan->max_io, WEFT_READDIR_BUF);
 	struct weft_req req;
-	u32 size, pos = 0;
-	void *buf;
 	int err;
 
-	if (!dir_emit_dots(file, ctx))
-		return 0;
-	size = min(chan->max_io, WEFT_READDIR_BUF);
-	buf = kvmalloc(size, GFP_KERNEL);
-	if (!buf)
+	df->buf = kvmalloc(size, GFP_KERNEL);
+	if (!df->buf)
 		return -ENOMEM;
 	weft_req_init(&req, WEFT_OP_READDIR, weft_nodeid(dir));
 	req.sqe.u.readdir.pos = ctx->pos - 2;
-	req.out = buf;
+	req.out = df->buf;
 	req.out_max = size;
 	err = weft_send(dir, &req);
-	if (err)
-		goto out;
-	/* validated when reaped; parsed again here, from our own copy */
-	while ((err = weft_dirent_next(buf, req.out_len, &pos, &de)) > 0) {
-		bool dots = (de->namelen == 1 && de->name[0] == '.') ||
-			    (de->namelen == 2 && de->name[0] == '.' && de->name[1] == '.');
-
-		if (!dots && !dir_emit(ctx, de->name, de->namelen, de->ino, de->type))
-			break;
-		ctx->pos = de->off + 2;
+	if (err) {
+		weft_dir_file_drop(df);
+		return err;
 	}
-out:
-	kvfree(buf);
+	/* validated when reaped; parsed again from this copy as it is used */
+	df->len = req.out_len;
+	df->pos = 0;
+	df->next = ctx->pos;
+	return 0;
+}
+
+static int weft_readdir(struct file *file, struct dir_context *ctx)
+{
+	struct weft_dir_file *df = file->private_data;
+	struct inode *dir = file_inode(file);
+	const struct weft_dirent *de;
+	bool fetched = false;
+	int err = 0;
+	u32 at;
+
+	if (!dir_emit_dots(file, ctx))
+		return 0;
+	if (mutex_lock_killable(&df->lock))
+		return -EINTR;
+	if (df->buf && df->next != ctx->pos)
+		weft_dir_file_drop(df);	/* a seek since: start over there */
+	for (;;) {
+		if (!df->buf) {
+			/* one round trip per call at most: getdents64 comes back */
+			if (fetched)
+				break;
+			err = weft_dir_fetch(dir, df, ctx);
+			if (err)
+				break;
+			fetched = true;
+		}
+		at = df->pos;
+		err = weft_dirent_next(df->buf, df->len, &df->pos, &de);
+		if (err <= 0) {
+			weft_dir_file_drop(df);	/* used up (or malformed) */
+			if (err < 0 || df->len == 0)
+				break;	/* an empty reply: the end */
+			continue;
+		}
+		if (!((de->namelen == 1 && de->name[0] == '.') ||
+		      (de->namelen == 2 && de->name[0] == '.' && de->name[1] == '.')) &&
+		    !dir_emit(ctx, de->name, de->namelen, de->ino, de->type)) {
+			df->pos = at;	/* the caller is full: this record comes next */
+			break;
+		}
+		ctx->pos = de->off + 2;
+		df->next = ctx->pos;
+	}
+	mutex_unlock(&df->lock);
 	return err < 0 ? err : 0;
 }
 
@@ -163,6 +240,8 @@ static int weft_dir_fsync(struct file *file, loff_t start, loff_t end, int datas
 }
 
 const struct file_operations weft_dir_operations = {
+	.open		= weft_dir_open,
+	.release	= weft_dir_release,
 	.llseek		= generic_file_llseek,
 	.read		= generic_read_dir,
 	.iterate_shared	= weft_readdir,

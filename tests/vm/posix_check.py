@@ -302,6 +302,83 @@ def namespace():
     want = sorted(["f", "b2", "c", "d2", "l", "lf", "loop1", "loop2", "longlink",
                    "fifo", "sock", "null", "blk"])
     check(names == want, "listing %s != %s" % (names, want))
+    listing()
+
+
+def getdents(fd, size):
+    """One getdents64(2) call with a size-byte buffer: [(name, d_off)]."""
+    buf = ctypes.create_string_buffer(size)
+    n = libc.syscall(217, fd, buf, size)  # SYS_getdents64 on x86_64
+    if n < 0:
+        e = ctypes.get_errno()
+        raise OSError(e, os.strerror(e))
+    out, at, raw = [], 0, buf.raw
+    while at < n:
+        off = int.from_bytes(raw[at + 8:at + 16], "little", signed=True)
+        reclen = int.from_bytes(raw[at + 16:at + 18], "little")
+        name = raw[at + 19:at + reclen].split(b"\0", 1)[0].decode()
+        out.append((name, off))
+        at += reclen
+    return out
+
+
+def list_all(fd, size):
+    names = []
+    while True:
+        got = getdents(fd, size)
+        if not got:
+            return names
+        names += [n for n, _ in got]
+
+
+def listing():
+    """A directory larger than one getdents64 call, read with small buffers,
+    with seeks back to a telldir position and rewinds, and by two open files
+    in turns: every entry once, in the same order each time."""
+    d = p("listing")
+    os.mkdir(d)
+    want = set()
+    for i in range(3000):
+        name = "e%d%s" % (i, "x" * (i % 37))
+        os.close(os.open(os.path.join(d, name), os.O_CREAT | os.O_WRONLY, 0o644))
+        want.add(name)
+    want |= {".", ".."}
+    fd = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    for size in (512, 4096, 32768):
+        os.lseek(fd, 0, os.SEEK_SET)
+        names = list_all(fd, size)
+        check(len(names) == len(set(names)), "getdents64 %d: %d duplicates" % (size, len(names) - len(set(names))))
+        check(set(names) == want, "getdents64 %d: %d missing, %d extra" % (
+            size, len(want - set(names)), len(set(names) - want)))
+    # telldir after a few small calls, read on, seek back: the same entries again
+    os.lseek(fd, 0, os.SEEK_SET)
+    first = getdents(fd, 1024) + getdents(fd, 1024)
+    mark = os.lseek(fd, 0, os.SEEK_CUR)
+    check(mark == first[-1][1], "telldir %d is the last entry's d_off %d" % (mark, first[-1][1]))
+    ahead = getdents(fd, 1024) + getdents(fd, 1024) + getdents(fd, 1024)
+    os.lseek(fd, mark, os.SEEK_SET)
+    again = getdents(fd, 4096)
+    k = min(len(ahead), len(again))
+    check(k > 0 and [n for n, _ in again[:k]] == [n for n, _ in ahead[:k]],
+          "after seekdir back: %r != %r" % (again[:3], ahead[:3]))
+    rest = list_all(fd, 2048)
+    got = [n for n, _ in first] + [n for n, _ in again] + rest
+    check(sorted(got) == sorted(want), "listing around a seekdir: %d entries, %d distinct, %d wanted" % (
+        len(got), len(set(got)), len(want)))
+    # two open files of one directory, read in turns, each complete
+    fd2 = os.open(d, os.O_RDONLY | os.O_DIRECTORY)
+    os.lseek(fd, 0, os.SEEK_SET)
+    a, b = [], []
+    while True:
+        ga, gb = getdents(fd, 700), getdents(fd2, 1500)
+        a += [n for n, _ in ga]
+        b += [n for n, _ in gb]
+        if not ga and not gb:
+            break
+    check(sorted(a) == sorted(want) and sorted(b) == sorted(want),
+          "two open files in turns: %d and %d entries of %d" % (len(a), len(b), len(want)))
+    os.close(fd2)
+    os.close(fd)
 
 
 # ---------------------------------------------------------------- attributes
