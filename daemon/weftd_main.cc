@@ -43,9 +43,11 @@ struct Config {
 	uint32_t queue_depth = 128;
 	uint32_t max_io = WEFT_DEFAULT_IO_SIZE;
 	// Busy-poll in ENTER before sleeping: a caller's next request usually
-	// lands within it, saving a wake-up per request (in a TCG VM, one
-	// thread of stat: 7k ops/s at 0, 37k at 100; no loss with 2 threads).
-	uint32_t spin_us = 100;
+	// lands within it, saving a wake-up per request; callers poll for
+	// their completions as long (docs/daemon.md).  400, not 100: under an
+	// emulated CPU a request's handler and the gap to the next request
+	// both outlast 100 us, and then every round trip slept on both sides.
+	uint32_t spin_us = 400;
 	// Serve each CPU's queue on that CPU (ServerOptions::pin_workers): off
 	// by default.  In a TCG VM on a loaded host, pinned made mdbench
 	// stat/open/rename 4-9x faster; on a quiet one it halved one thread's
