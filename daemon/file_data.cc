@@ -106,15 +106,12 @@ Status FileData::zero(uint64_t ino, uint64_t from, uint64_t to, int64_t *sectors
 				     chunk_id(ino, (to - 1) / chunk_bytes_) + 1);
 	if (!ids)
 		return ids.error();
+	std::vector<uint64_t> whole;	// removed together (ChunkStore::remove_all)
 	for (uint64_t id : *ids) {
 		const uint64_t cs = (id & kIndexMask) * chunk_bytes_;
 		const uint64_t s = std::max(from, cs), e = std::min(to, cs + chunk_bytes_);
 		if (s == cs && e == cs + chunk_bytes_) {
-			int64_t space = 0;
-			Status st = chunks_.remove(id, &space);
-			if (!st.ok() && st.error().code != ENOENT)
-				return st;
-			account(sectors, space);
+			whole.push_back(id);
 			continue;
 		}
 		const uint32_t rs = static_cast<uint32_t>(s - cs), re = static_cast<uint32_t>(e - cs);
@@ -134,7 +131,10 @@ Status FileData::zero(uint64_t ino, uint64_t from, uint64_t to, int64_t *sectors
 			WEFT_RETURN_IF_ERROR(st);
 		}
 	}
-	return {};
+	int64_t space = 0;
+	Status st = chunks_.remove_all(whole, &space);
+	account(sectors, space);
+	return st;
 }
 
 Status FileData::allocate(uint64_t ino, uint64_t from, uint64_t to, uint32_t replicas,
@@ -155,12 +155,7 @@ Status FileData::free_all(uint64_t ino)
 	auto ids = chunks_.chunk_ids(chunk_id(ino, 0), chunk_id(ino + 1, 0));
 	if (!ids)
 		return ids.error();
-	for (uint64_t id : *ids) {
-		Status st = chunks_.remove(id);
-		if (!st.ok() && st.error().code != ENOENT)
-			return st;
-	}
-	return {};
+	return chunks_.remove_all(*ids);
 }
 
 Result<uint64_t> FileData::seek(uint64_t ino, uint64_t offset, uint64_t size, bool data)

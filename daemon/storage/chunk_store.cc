@@ -1,6 +1,7 @@
 #include "chunk_store.h"
 
 #include <algorithm>
+#include <bitset>
 #include <chrono>
 #include <cstring>
 #include <deque>
@@ -1081,18 +1082,65 @@ Status ChunkStore::remove(uint64_t chunk_id, int64_t *space)
 	if (!*rec)
 		return make_error(ENOENT, "no chunk " + std::to_string(chunk_id));
 	MetaStore::Batch b;
-	b.delete_chunk(chunk_id);
 	std::vector<std::pair<uint32_t, Extent>> extents;
-	for (const Replica &r : (*rec)->replicas) {
+	stage_removal(b, chunk_id, **rec, extents);
+	WEFT_RETURN_IF_ERROR(meta_->commit(b, options_.sync));
+	free_extents(extents);
+	if (space)
+		*space = -static_cast<int64_t>((*rec)->mapped_blocks());
+	return {};
+}
+
+void ChunkStore::stage_removal(MetaStore::Batch &b, uint64_t chunk_id, const ChunkRecord &rec,
+			       std::vector<std::pair<uint32_t, Extent>> &extents)
+{
+	b.delete_chunk(chunk_id);
+	for (const Replica &r : rec.replicas) {
 		for (const Run &run : r.runs) {
 			b.delete_extent(r.drive, Extent{run.start, run.count});
 			extents.emplace_back(r.drive, Extent{run.start, run.count});
 		}
 	}
-	WEFT_RETURN_IF_ERROR(meta_->commit(b, options_.sync));
-	free_extents(extents);
+}
+
+Status ChunkStore::remove_all(std::span<const uint64_t> ids, int64_t *space)
+{
+	static_assert(kRemoveBatch <= kStripes / 2, "a batch must leave stripes to other I/O");
 	if (space)
-		*space = -static_cast<int64_t>((*rec)->mapped_blocks());
+		*space = 0;
+	WEFT_RETURN_IF_ERROR(usable());
+	for (size_t at = 0; at < ids.size(); at += kRemoveBatch) {
+		const auto group = ids.subspan(at, std::min(kRemoveBatch, ids.size() - at));
+		// Every stripe the group needs, in index order.  Every other
+		// path holds one stripe at a time, so this order cannot deadlock;
+		// held until the commit, so no repair or rebuild changes a record
+		// between its read here and its deletion.
+		std::bitset<kStripes> need;
+		for (uint64_t id : group)
+			need.set(id % kStripes);
+		std::vector<std::unique_lock<std::shared_mutex>> held;
+		for (size_t i = 0; i < kStripes; i++)
+			if (need[i])
+				held.emplace_back(stripes_[i]);
+		MetaStore::Batch b;
+		std::vector<std::pair<uint32_t, Extent>> extents;
+		uint64_t blocks = 0;
+		for (uint64_t id : group) {
+			auto rec = meta_->get_chunk(id);
+			if (!rec)
+				return rec.error();
+			if (!*rec)
+				continue;
+			stage_removal(b, id, **rec, extents);
+			blocks += (*rec)->mapped_blocks();
+		}
+		if (b.empty())
+			continue;
+		WEFT_RETURN_IF_ERROR(meta_->commit(b, options_.sync));
+		free_extents(extents);
+		if (space)
+			*space -= static_cast<int64_t>(blocks);
+	}
 	return {};
 }
 

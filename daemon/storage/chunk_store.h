@@ -184,6 +184,14 @@ public:
 	Status read(uint64_t chunk_id, uint32_t first_block, std::span<std::byte> out);
 	// Frees the chunk's space; ENOENT if it does not exist.
 	Status remove(uint64_t chunk_id, int64_t *space = nullptr);
+	// Frees every chunk of ids that exists (a file's, when it goes): one
+	// commit per kRemoveBatch chunks instead of one each -- a synced
+	// commit per chunk made deleting a 1 GiB file cost a thousand fsyncs.
+	// A batch holds the stripes of its chunks until its commit: at most
+	// half of them, so other I/O is never stopped altogether.
+	// space: blocks given back (negative, as remove()'s).
+	Status remove_all(std::span<const uint64_t> ids, int64_t *space = nullptr);
+	static constexpr size_t kRemoveBatch = 32;
 
 	// Flushes the drives and drops the deferred records the flush made
 	// redundant (the background flusher calls it; so does close).
@@ -310,6 +318,10 @@ private:
 	Result<uint32_t> new_replica_for_locked(uint64_t chunk_id, const ChunkRecord &rec,
 						uint64_t blocks);
 	void free_extents(const std::vector<std::pair<uint32_t, Extent>> &extents);
+	// Adds the deletion of chunk_id (record rec) and of the extents it owns
+	// to b, and those extents to `extents` (freed once b is committed).
+	void stage_removal(MetaStore::Batch &b, uint64_t chunk_id, const ChunkRecord &rec,
+			   std::vector<std::pair<uint32_t, Extent>> &extents);
 
 	const StoreOptions options_;
 	const std::unique_ptr<MetaStore> meta_;

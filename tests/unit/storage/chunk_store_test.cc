@@ -211,6 +211,41 @@ TEST_F(ChunkStoreTest, SpaceGrowsWithTheDataAndIsFreedByDiscard)
 	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
 }
 
+// A file's chunks go together: more than one batch of them (with ids that
+// do not exist among them), on two replicas; all the space comes back, the
+// records are gone, and the store checks clean.
+TEST_F(ChunkStoreTest, RemoveAllFreesEveryChunkInBatches)
+{
+	auto s = make(2, 2);
+	const uint64_t free1 = s->free_blocks(1), free2 = s->free_blocks(2);
+	auto data = pattern(4096 * 3, 41);
+	std::vector<uint64_t> ids;
+	const uint64_t n = ChunkStore::kRemoveBatch * 2 + 5;
+	int64_t mapped = 0;
+	for (uint64_t c = 0; c < n; c++) {
+		const uint32_t first = static_cast<uint32_t>(c % (kChunkBlocks - 3));
+		const size_t blocks = 1 + c % 3;
+		ASSERT_TRUE(s->write(100 + c, first, std::span<const std::byte>(data).first(4096 * blocks)).ok());
+		mapped += static_cast<int64_t>(blocks);
+		ids.push_back(100 + c);
+		ids.push_back(100000 + c);	// never written: skipped
+	}
+	EXPECT_LT(s->free_blocks(1), free1);
+	int64_t space = 0;
+	ASSERT_TRUE(s->remove_all(ids, &space).ok());
+	EXPECT_EQ(space, -mapped);
+	EXPECT_EQ(s->free_blocks(1), free1);
+	EXPECT_EQ(s->free_blocks(2), free2);
+	auto left = s->chunk_ids(0, UINT64_MAX);
+	ASSERT_TRUE(left.ok());
+	EXPECT_TRUE(left->empty()) << left->size() << " chunks left";
+	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
+	std::vector<std::byte> out(4096);
+	ASSERT_TRUE(s->read(100, 0, out).ok());
+	EXPECT_EQ(out, std::vector<std::byte>(4096));	// gone: reads as zeros
+	EXPECT_TRUE(s->remove_all({}).ok());
+}
+
 // Chunks growing side by side each start in a free chunk-sized slot, so
 // each stays one extent per drive while there is room.
 TEST_F(ChunkStoreTest, InterleavedGrowthKeepsChunksContiguous)
