@@ -556,21 +556,36 @@ namespace {
 // Throughput of the data path, for the numbers in docs/on-disk.md; not a
 // test (run with --gtest_also_run_disabled_tests --gtest_filter='*Bench*').
 // Drive: a file under /tmp, as fio's peer run.
+// The benches' store: the namespace and one drive file of drive_bytes.
+struct BenchStore {
+	TempDir dir;
+	std::unique_ptr<storage::ChunkStore> chunks;
+	std::unique_ptr<RocksMetadataStore> store;
+
+	void open(uint64_t drive_bytes)
+	{
+		storage::StoreOptions so;
+		so.meta_dir = dir.path() + "/meta";
+		so.cluster = storage::Uuid::generate();
+		auto c = storage::ChunkStore::open(so);
+		ASSERT_TRUE(c.ok());
+		chunks = std::move(*c);
+		ASSERT_TRUE(chunks->add_drive(dir.make_file("drive", drive_bytes), 0).ok());
+		RocksStoreOptions ro;
+		ro.dir = dir.path() + "/namespace";
+		ro.chunks = chunks.get();
+		auto st = RocksMetadataStore::open(ro);
+		ASSERT_TRUE(st.ok());
+		store = std::move(*st);
+	}
+};
+
 TEST(RocksStoreBench, DISABLED_SequentialWrites)
 {
-	TempDir dir;
-	storage::StoreOptions so;
-	so.meta_dir = dir.path() + "/meta";
-	so.cluster = storage::Uuid::generate();
-	auto chunks = storage::ChunkStore::open(so);
-	ASSERT_TRUE(chunks.ok());
-	ASSERT_TRUE((*chunks)->add_drive(dir.make_file("drive", 2ull << 30), 0).ok());
-	RocksStoreOptions ro;
-	ro.dir = dir.path() + "/namespace";
-	ro.chunks = chunks->get();
-	auto store = RocksMetadataStore::open(ro);
-	ASSERT_TRUE(store.ok());
-	RocksMetadataStore &s = **store;
+	BenchStore b;
+	ASSERT_NO_FATAL_FAILURE(b.open(2ull << 30));
+	RocksMetadataStore &s = *b.store;
+	TempDir &dir = b.dir;
 	using clock = std::chrono::steady_clock;
 	auto secs = [](clock::time_point t0) {
 		return std::chrono::duration<double>(clock::now() - t0).count();
@@ -616,25 +631,14 @@ TEST(RocksStoreBench, DISABLED_SequentialWrites)
 	std::printf("synced batch: %.1f us\n", secs(t0) * 1e6 / 200);
 }
 
-}  // namespace
 // Per-operation cost of the namespace calls an mdtest-like run makes (what
 // a ring handler spends in the store): by hand, with perf if need be.
 TEST(RocksStoreBench, DISABLED_NamespaceOps)
 {
 	storage::stop_rocks_perf_counting();	// as every weftd thread does
-	TempDir dir;
-	storage::StoreOptions so;
-	so.meta_dir = dir.path() + "/meta";
-	so.cluster = storage::Uuid::generate();
-	auto chunks = storage::ChunkStore::open(so);
-	ASSERT_TRUE(chunks.ok());
-	ASSERT_TRUE((*chunks)->add_drive(dir.make_file("drive", 1ull << 30), 0).ok());
-	RocksStoreOptions ro;
-	ro.dir = dir.path() + "/namespace";
-	ro.chunks = chunks->get();
-	auto store = RocksMetadataStore::open(ro);
-	ASSERT_TRUE(store.ok());
-	RocksMetadataStore &s = **store;
+	BenchStore b;
+	ASSERT_NO_FATAL_FAILURE(b.open(1ull << 30));
+	RocksMetadataStore &s = *b.store;
 	auto d = s.make_node(kRoot, "d", S_IFDIR | 0755, 0, 0);
 	ASSERT_TRUE(d.ok());
 	const int n = 5000;
@@ -668,4 +672,5 @@ TEST(RocksStoreBench, DISABLED_NamespaceOps)
 		    std::chrono::duration<double, std::milli>(clock::now() - t0).count());
 }
 
+}  // namespace
 }  // namespace weft
