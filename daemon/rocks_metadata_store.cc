@@ -264,12 +264,8 @@ Status RocksMetadataStore::commit(Txn &txn)
 	// Unsynced: in the WAL (page cache) before this returns, so a killed
 	// weftd loses nothing; sync() makes it durable against power loss.
 	Status written = writer_.write(rocksdb::WriteOptions(), txn.wb, "namespace commit");
-	for (auto &[ino, slot] : txn.slots_) {
-		if (written.ok() && !slot.erased)
-			inodes_.put(ino, slot.node);
-		else	// erased, or the batch's fate is unknown: read it again
-			inodes_.erase(ino);
-	}
+	for (auto &[ino, slot] : txn.slots_)
+		inodes_.committed(ino, slot.erased ? nullptr : &slot.node, written.ok());
 	WEFT_RETURN_IF_ERROR(written);
 	for (auto &[ino, slot] : txn.slots_) {
 		if (slot.existed) {

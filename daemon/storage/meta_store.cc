@@ -134,12 +134,8 @@ Status MetaStore::commit(Batch &batch, bool sync)
 	rocksdb::WriteOptions wo;
 	wo.sync = sync;
 	Status written = writer_.write(wo, batch.wb_, "metadata commit");
-	for (auto &[id, rec] : batch.chunks_) {
-		if (written.ok() && rec)
-			chunks_.put(id, *rec);
-		else	// deleted, or the batch's fate is unknown: read it again
-			chunks_.erase(id);
-	}
+	for (auto &[id, rec] : batch.chunks_)
+		chunks_.committed(id, rec ? &*rec : nullptr, written.ok());
 	return written;
 }
 

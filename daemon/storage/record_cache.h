@@ -60,6 +60,16 @@ public:
 		insert_locked(ino, record);
 	}
 
+	// After a commit of a batch that wrote record as ino's (null: deleted
+	// it).  A failed batch's fate is unknown: ino is read again next time.
+	void committed(uint64_t ino, const Record *record, bool written)
+	{
+		if (written && record)
+			put(ino, *record);
+		else
+			erase(ino);
+	}
+
 	// A committed deletion, or a change whose outcome is unknown.
 	void erase(uint64_t ino)
 	{

@@ -22,6 +22,22 @@ TEST(RecordCacheTest, FindsWhatWasPutAndForgetsWhatWasErased)
 	EXPECT_FALSE(cache.find(1).has_value());
 }
 
+// After a commit: what it wrote is kept; what it deleted, and anything a
+// failed commit touched, is forgotten.
+TEST(RecordCacheTest, CommittedKeepsWritesAndForgetsDeletesAndFailures)
+{
+	RecordCache<std::string> cache(8);
+	const std::string one = "one";
+	cache.committed(1, &one, true);
+	EXPECT_EQ(*cache.find(1), "one");
+	cache.committed(1, nullptr, true);
+	EXPECT_FALSE(cache.find(1).has_value());
+	cache.put(2, "old");
+	const std::string next = "new";
+	cache.committed(2, &next, false);
+	EXPECT_FALSE(cache.find(2).has_value());
+}
+
 TEST(RecordCacheTest, AFillRacingAChangeIsDropped)
 {
 	RecordCache<std::string> cache(8);
