@@ -1070,27 +1070,6 @@ Status ChunkStore::read(uint64_t chunk_id, uint32_t first_block, std::span<std::
 	return read_verified(chunk_id, **rec, first_block, count, out.data(), buf.data());
 }
 
-Status ChunkStore::remove(uint64_t chunk_id, int64_t *space)
-{
-	if (space)
-		*space = 0;
-	WEFT_RETURN_IF_ERROR(usable());
-	std::unique_lock chunk_lock(stripe(chunk_id));
-	auto rec = meta_->get_chunk(chunk_id);
-	if (!rec)
-		return rec.error();
-	if (!*rec)
-		return make_error(ENOENT, "no chunk " + std::to_string(chunk_id));
-	MetaStore::Batch b;
-	std::vector<std::pair<uint32_t, Extent>> extents;
-	stage_removal(b, chunk_id, **rec, extents);
-	WEFT_RETURN_IF_ERROR(meta_->commit(b, options_.sync));
-	free_extents(extents);
-	if (space)
-		*space = -static_cast<int64_t>((*rec)->mapped_blocks());
-	return {};
-}
-
 void ChunkStore::stage_removal(MetaStore::Batch &b, uint64_t chunk_id, const ChunkRecord &rec,
 			       std::vector<std::pair<uint32_t, Extent>> &extents)
 {

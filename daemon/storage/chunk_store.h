@@ -182,8 +182,6 @@ public:
 	Result<std::vector<uint64_t>> chunk_ids(uint64_t lo, uint64_t hi, size_t limit = SIZE_MAX);
 	// Never-written blocks (and chunks) read as zeros.
 	Status read(uint64_t chunk_id, uint32_t first_block, std::span<std::byte> out);
-	// Frees the chunk's space; ENOENT if it does not exist.
-	Status remove(uint64_t chunk_id, int64_t *space = nullptr);
 	// Frees every chunk of ids that exists (a file's, when it goes): one
 	// commit per kRemoveBatch chunks instead of one each -- a synced
 	// commit per chunk made deleting a 1 GiB file cost a thousand fsyncs.

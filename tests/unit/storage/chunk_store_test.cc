@@ -204,7 +204,7 @@ TEST_F(ChunkStoreTest, SpaceGrowsWithTheDataAndIsFreedByDiscard)
 	ASSERT_TRUE(s->read(1, 0, out).ok());
 	EXPECT_EQ(out, expect);  // reserved, still reading as zeros
 	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
-	ASSERT_TRUE(s->remove(1, &space).ok());
+	ASSERT_TRUE(s->remove_all(std::vector<uint64_t>{1}, &space).ok());
 	EXPECT_EQ(space, -static_cast<int64_t>(kChunkBlocks));
 	EXPECT_EQ(s->free_blocks(1), free1);
 	EXPECT_EQ(s->free_blocks(2), free2);
@@ -390,7 +390,7 @@ TEST_F(ChunkStoreTest, DataAndMetadataSurviveReopen)
 		auto s = make(2, 2);
 		for (uint64_t c = 0; c < 20; c++)
 			ASSERT_TRUE(s->write(c, 0, data).ok());
-		ASSERT_TRUE(s->remove(3).ok());
+		ASSERT_TRUE(s->remove_all(std::vector<uint64_t>{3}).ok());
 	}
 	auto s = open(2);
 	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
@@ -707,7 +707,7 @@ TEST_F(ChunkStoreTest, EnospcIsCleanAndRecoversWhenSpaceIsFreed)
 	ASSERT_TRUE(s->check().ok()) << s->check().error().message;
 	// Existing chunks are still fully writable and readable.
 	ASSERT_TRUE(s->write(0, 0, data).ok());
-	ASSERT_TRUE(s->remove(10).ok());
+	ASSERT_TRUE(s->remove_all(std::vector<uint64_t>{10}).ok());
 	ASSERT_TRUE(s->write(5000, 0, data).ok());
 	EXPECT_EQ(s->write(5001, 0, data).error().code, ENOSPC);
 	std::vector<std::byte> out(kChunkBytes);
