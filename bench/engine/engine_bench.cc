@@ -6,7 +6,9 @@
 //       [--size BYTES] [--seconds S] [--workload W[,W..]] [--threads N]
 // N threads each issue one request at a time (queue depth N); seqwrite, which
 // fills the space for the reads, always runs on one thread.
-//   W: seqwrite (1 MiB), seqread (1 MiB), randwrite (4 KiB), randread (4 KiB)
+//   W: seqwrite (1 MiB), seqread (1 MiB), randwrite (4 KiB), randread (4 KiB),
+//      checksum (crc32c of 1 MiB in 4 KiB blocks, no I/O: the CPU every
+//      read spends verifying and every write computing)
 // Prints one JSON line per workload: {"workload","ops","seconds","mib_per_sec","iops",
 // "cpu_us_per_op"} (the process's CPU time per operation: on a shared host a
 // steadier figure than the rates).
@@ -23,6 +25,7 @@
 #include <vector>
 
 #include "storage/chunk_store.h"
+#include "storage/crc32c.h"
 
 namespace {
 
@@ -186,6 +189,13 @@ int main(int argc, char **argv)
 				uint64_t c = b / s.chunk_blocks();
 				uint32_t off = static_cast<uint32_t>(b % s.chunk_blocks());
 				return check(write ? s.write(c, off, small) : s.read(c, off, buf));
+			});
+		} else if (w == "checksum") {
+			bytes = chunk;
+			r = timed(o.threads, o.seconds, UINT64_MAX, [&](uint64_t, std::mt19937_64 &) {
+				thread_local std::vector<uint32_t> crcs(chunk / weft::storage::kChecksumBlockSize);
+				weft::storage::block_checksums(big, crcs);
+				return crcs[0] != 0 || crcs.back() != 0;
 			});
 		} else {
 			std::fprintf(stderr, "unknown workload %s\n", w.c_str());

@@ -655,6 +655,16 @@ TEST(RocksStoreBench, DISABLED_NamespaceOps)
 	});
 	phase("lookup", [&](int i) { ASSERT_TRUE(s.lookup(d->ino, "f" + std::to_string(i)).ok()); });
 	phase("getattr", [&](int i) { ASSERT_TRUE(s.getattr(d->ino + 1 + static_cast<uint64_t>(i)).ok()); });
+	{
+		const int rounds = 20;
+		size_t seen = 0;
+		auto t0 = clock::now();
+		for (int r = 0; r < rounds; r++)
+			ASSERT_TRUE(s.read_dir(d->ino, 0, [&](const DirEntry &) { return ++seen, true; }).ok());
+		ASSERT_EQ(seen, size_t{rounds} * (n + 2));
+		std::printf("%-8s %.3f us per entry\n", "readdir",
+			    std::chrono::duration<double, std::micro>(clock::now() - t0).count() / double(seen));
+	}
 	phase("miss", [&](int i) { ASSERT_FALSE(s.lookup(d->ino, "g" + std::to_string(i)).ok()); });
 	phase("rename", [&](int i) {
 		ASSERT_TRUE(s.rename(d->ino, "f" + std::to_string(i), d->ino, "g" + std::to_string(i), 0).ok());
