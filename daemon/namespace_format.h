@@ -4,11 +4,12 @@
 #ifndef WEFT_DAEMON_NAMESPACE_FORMAT_H
 #define WEFT_DAEMON_NAMESPACE_FORMAT_H
 
+#include <rocksdb/cache.h>
 #include <rocksdb/db.h>
-
-#include "storage/rocks_writer.h"
+#include <rocksdb/filter_policy.h>
 #include <rocksdb/iterator.h>
 #include <rocksdb/options.h>
+#include <rocksdb/table.h>
 #include <sys/stat.h>
 
 #include <ctime>
@@ -18,6 +19,7 @@
 
 #include "rocks_metadata_store.h"
 #include "storage/byte_order.h"
+#include "storage/rocks_writer.h"
 
 namespace weft::nsdb {
 
@@ -187,12 +189,26 @@ private:
 };
 
 
+inline constexpr double kBloomBitsPerKey = 10;	// ~1% false positives
+inline constexpr size_t kBlockCacheBytes = size_t{64} << 20;
+
 inline Result<std::unique_ptr<rocksdb::DB>> open_db(const std::string &dir, bool read_only)
 {
 	rocksdb::Options o;
 	o.create_if_missing = !read_only;
 	o.max_open_files = 256;
 	o.info_log = storage::discarding_rocks_logger();  // rocks_writer.h: why
+	// Once the namespace outgrows the memtable, most reads are point
+	// lookups in SST files, many of them for keys that do not exist (a
+	// create's name, an xattr a file does not have): a bloom filter per
+	// file answers those without reading a block, and a block cache larger
+	// than RocksDB's default keeps a big directory's blocks.  300,000 files,
+	// reopened (RocksStoreBench.DISABLED_LargeNamespaceReads): lookup of a
+	// name 13 -> 7 us, of a missing name 2.1 -> 0.7 us.
+	rocksdb::BlockBasedTableOptions table;
+	table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(kBloomBitsPerKey));
+	table.block_cache = rocksdb::NewLRUCache(kBlockCacheBytes);
+	o.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
 	rocksdb::DB *raw = nullptr;
 	rocksdb::Status s = read_only ? rocksdb::DB::OpenForReadOnly(o, dir, &raw)
 				      : rocksdb::DB::Open(o, dir, &raw);

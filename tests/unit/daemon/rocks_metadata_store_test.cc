@@ -9,6 +9,7 @@
 
 #include <cstring>
 #include <chrono>
+#include <random>
 #include <cstdio>
 #include <functional>
 #include <thread>
@@ -562,15 +563,36 @@ struct BenchStore {
 	std::unique_ptr<storage::ChunkStore> chunks;
 	std::unique_ptr<RocksMetadataStore> store;
 
+	storage::Uuid cluster = storage::Uuid::generate();
+
 	void open(uint64_t drive_bytes)
+	{
+		ASSERT_NO_FATAL_FAILURE(open_chunks());
+		ASSERT_TRUE(chunks->add_drive(dir.make_file("drive", drive_bytes), 0).ok());
+		ASSERT_NO_FATAL_FAILURE(open_namespace());
+	}
+	// Closed and opened again: what the namespace wrote is in SST files
+	// (recovery flushes the WAL) and no record is cached.
+	void reopen()
+	{
+		store.reset();
+		chunks.reset();
+		ASSERT_NO_FATAL_FAILURE(open_chunks());
+		ASSERT_NO_FATAL_FAILURE(open_namespace());
+	}
+
+private:
+	void open_chunks()
 	{
 		storage::StoreOptions so;
 		so.meta_dir = dir.path() + "/meta";
-		so.cluster = storage::Uuid::generate();
+		so.cluster = cluster;
 		auto c = storage::ChunkStore::open(so);
 		ASSERT_TRUE(c.ok());
 		chunks = std::move(*c);
-		ASSERT_TRUE(chunks->add_drive(dir.make_file("drive", drive_bytes), 0).ok());
+	}
+	void open_namespace()
+	{
 		RocksStoreOptions ro;
 		ro.dir = dir.path() + "/namespace";
 		ro.chunks = chunks.get();
@@ -579,6 +601,42 @@ struct BenchStore {
 		store = std::move(*st);
 	}
 };
+
+// Lookups in a namespace too large for the memtable (read from SST files
+// after a reopen, nothing cached): by hand.
+TEST(RocksStoreBench, DISABLED_LargeNamespaceReads)
+{
+	storage::stop_rocks_perf_counting();
+	BenchStore b;
+	ASSERT_NO_FATAL_FAILURE(b.open(1ull << 30));
+	auto d = b.store->make_node(kRoot, "d", S_IFDIR | 0755, 0, 0);
+	ASSERT_TRUE(d.ok());
+	const int n = 300000, probes = 50000;
+	for (int i = 0; i < n; i++)
+		ASSERT_TRUE(b.store->make_node(d->ino, "file-" + std::to_string(i), S_IFREG | 0644, 0, 0).ok());
+	ASSERT_NO_FATAL_FAILURE(b.reopen());
+	RocksMetadataStore &s = *b.store;
+	using clock = std::chrono::steady_clock;
+	std::mt19937 rng(3);
+	auto phase = [&](const char *name, const std::function<void(int)> &op) {
+		auto t0 = clock::now();
+		for (int i = 0; i < probes; i++)
+			op(static_cast<int>(rng() % n));
+		std::printf("%-12s %.2f us\n", name,
+			    std::chrono::duration<double, std::micro>(clock::now() - t0).count() / probes);
+	};
+	phase("lookup hit", [&](int i) { ASSERT_TRUE(s.lookup(d->ino, "file-" + std::to_string(i)).ok()); });
+	phase("lookup miss", [&](int i) { ASSERT_FALSE(s.lookup(d->ino, "nope-" + std::to_string(i)).ok()); });
+	phase("getxattr miss", [&](int i) {
+		ASSERT_FALSE(s.getxattr(d->ino + 1 + static_cast<uint64_t>(i), "user.x").ok());
+	});
+	size_t seen = 0;
+	auto t0 = clock::now();
+	ASSERT_TRUE(s.read_dir(d->ino, 0, [&](const DirEntry &) { return ++seen, true; }).ok());
+	ASSERT_EQ(seen, size_t{n} + 2);
+	std::printf("%-12s %.3f us per entry\n", "readdir",
+		    std::chrono::duration<double, std::micro>(clock::now() - t0).count() / double(seen));
+}
 
 TEST(RocksStoreBench, DISABLED_SequentialWrites)
 {
