@@ -602,6 +602,19 @@ private:
 	}
 };
 
+// Reads directory dir whole `rounds` times (it holds `entries` names besides
+// "." and ".."); returns the time per entry read.
+double read_dir_us_per_entry(RocksMetadataStore &s, uint64_t dir, size_t entries, int rounds)
+{
+	size_t seen = 0;
+	const auto t0 = std::chrono::steady_clock::now();
+	for (int r = 0; r < rounds; r++)
+		EXPECT_TRUE(s.read_dir(dir, 0, [&](const DirEntry &) { return ++seen, true; }).ok());
+	EXPECT_EQ(seen, size_t(rounds) * (entries + 2));
+	return std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - t0).count() /
+	       double(seen);
+}
+
 // Lookups in a namespace too large for the memtable (read from SST files
 // after a reopen, nothing cached): by hand.
 TEST(RocksStoreBench, DISABLED_LargeNamespaceReads)
@@ -630,12 +643,7 @@ TEST(RocksStoreBench, DISABLED_LargeNamespaceReads)
 	phase("getxattr miss", [&](int i) {
 		ASSERT_FALSE(s.getxattr(d->ino + 1 + static_cast<uint64_t>(i), "user.x").ok());
 	});
-	size_t seen = 0;
-	auto t0 = clock::now();
-	ASSERT_TRUE(s.read_dir(d->ino, 0, [&](const DirEntry &) { return ++seen, true; }).ok());
-	ASSERT_EQ(seen, size_t{n} + 2);
-	std::printf("%-12s %.3f us per entry\n", "readdir",
-		    std::chrono::duration<double, std::micro>(clock::now() - t0).count() / double(seen));
+	std::printf("%-12s %.3f us per entry\n", "readdir", read_dir_us_per_entry(s, d->ino, n, 1));
 }
 
 TEST(RocksStoreBench, DISABLED_SequentialWrites)
@@ -713,16 +721,7 @@ TEST(RocksStoreBench, DISABLED_NamespaceOps)
 	});
 	phase("lookup", [&](int i) { ASSERT_TRUE(s.lookup(d->ino, "f" + std::to_string(i)).ok()); });
 	phase("getattr", [&](int i) { ASSERT_TRUE(s.getattr(d->ino + 1 + static_cast<uint64_t>(i)).ok()); });
-	{
-		const int rounds = 20;
-		size_t seen = 0;
-		auto t0 = clock::now();
-		for (int r = 0; r < rounds; r++)
-			ASSERT_TRUE(s.read_dir(d->ino, 0, [&](const DirEntry &) { return ++seen, true; }).ok());
-		ASSERT_EQ(seen, size_t{rounds} * (n + 2));
-		std::printf("%-8s %.3f us per entry\n", "readdir",
-			    std::chrono::duration<double, std::micro>(clock::now() - t0).count() / double(seen));
-	}
+	std::printf("%-8s %.3f us per entry\n", "readdir", read_dir_us_per_entry(s, d->ino, n, 20));
 	phase("miss", [&](int i) { ASSERT_FALSE(s.lookup(d->ino, "g" + std::to_string(i)).ok()); });
 	phase("rename", [&](int i) {
 		ASSERT_TRUE(s.rename(d->ino, "f" + std::to_string(i), d->ino, "g" + std::to_string(i), 0).ok());
