@@ -195,7 +195,7 @@ int main(int argc, char **argv)
 			r = timed(o.threads, o.seconds, UINT64_MAX, [&](uint64_t, std::mt19937_64 &) {
 				thread_local std::vector<uint32_t> crcs(chunk / weft::storage::kChecksumBlockSize);
 				weft::storage::block_checksums(big, crcs);
-				return crcs[0] != 0 || crcs.back() != 0;
+				return true;	// a checksum cannot fail
 			});
 		} else {
 			std::fprintf(stderr, "unknown workload %s\n", w.c_str());
