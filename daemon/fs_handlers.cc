@@ -282,10 +282,24 @@ Reply FsHandlers::create(const Request &req)
 	if (!in)
 		return in.error();
 	const bool with_acls = in->flags & WEFT_CREATE_ACLS;
-	if (in->flags & ~uint32_t(WEFT_CREATE_TMPFILE | WEFT_CREATE_ACLS) ||
-	    ((in->flags & WEFT_CREATE_TMPFILE) && req.sqe.opcode != WEFT_OP_CREATE) ||
+	const bool opens = in->flags & WEFT_CREATE_OPEN;
+	if (in->flags & ~uint32_t(WEFT_CREATE_TMPFILE | WEFT_CREATE_ACLS | WEFT_CREATE_OPEN) ||
+	    ((in->flags & (WEFT_CREATE_TMPFILE | WEFT_CREATE_OPEN)) &&
+	     req.sqe.opcode != WEFT_OP_CREATE) ||
 	    (with_acls && req.sqe.opcode == WEFT_OP_SYMLINK))
 		return make_error(EINVAL, "bad create flags");
+	// With WEFT_CREATE_OPEN the reply carries the handle OPEN would give;
+	// refused before anything is made when it cannot (the handle would leak).
+	if (opens && req.out.size() < sizeof(weft_create_out))
+		return make_error(EINVAL, "output buffer smaller than reply");
+	auto created = [&](const InodeAttr &attr) -> Reply {
+		if (!opens)
+			return write_out(req, entry_out(attr));
+		weft_create_out out{};
+		out.entry = entry_out(attr);
+		out.fh = attr.ino;
+		return write_out(req, out);
+	};
 	Result<CreateAcls> acls = CreateAcls{};
 	if (with_acls) {
 		const size_t off = sizeof(weft_create_in) + std::min<size_t>(in->namelen, req.in.size());
@@ -296,16 +310,16 @@ Reply FsHandlers::create(const Request &req)
 	if (in->flags & WEFT_CREATE_TMPFILE) {
 		if (in->namelen || (!with_acls && req.in.size() != sizeof(weft_create_in)))
 			return make_error(EINVAL, "O_TMPFILE has no name");
-		NewNode node{S_IFREG | (in->mode & 07777), in->uid, in->gid, 0, {}, acls->span()};
+		NewNode node{S_IFREG | (in->mode & 07777), in->uid, in->gid, 0, {}, acls->span(), opens};
 		auto attr = store_.create_unlinked(req.sqe.nodeid, node);
 		if (!attr)
 			return attr.error();
-		return write_out(req, entry_out(*attr));
+		return created(*attr);
 	}
 	auto name = name_at(req, sizeof(weft_create_in), in->namelen);
 	if (!name)
 		return name.error();
-	NewNode node{in->mode, in->uid, in->gid, in->rdev, {}, acls->span()};
+	NewNode node{in->mode, in->uid, in->gid, in->rdev, {}, acls->span(), opens};
 	const uint32_t perm = in->mode & 07777;
 	switch (req.sqe.opcode) {
 	case WEFT_OP_CREATE:
@@ -337,7 +351,7 @@ Reply FsHandlers::create(const Request &req)
 	auto attr = store_.create(req.sqe.nodeid, *name, node);
 	if (!attr)
 		return attr.error();
-	return write_out(req, entry_out(*attr));
+	return created(*attr);
 }
 
 Reply FsHandlers::unlink(const Request &req)

@@ -206,6 +206,7 @@ Result<InodeAttr> MemoryMetadataStore::create(uint64_t parent, std::string_view 
 	}
 	for (const NewXattr &x : spec.xattrs)	// inherited ACLs, with the node
 		node.xattrs.insert_or_assign(std::string(x.name), std::string(x.value));
+	node.opens = spec.open ? 1 : 0;
 	const uint64_t cookie = dir->next_cookie++;
 	dir->entries.emplace(cookie, Child{std::string(name), node.attr.ino});
 	dir->by_name.emplace(std::string(name), cookie);
@@ -235,6 +236,7 @@ Result<InodeAttr> MemoryMetadataStore::create_unlinked(uint64_t dir, const NewNo
 	node.parent = dir;
 	for (const NewXattr &x : spec.xattrs)
 		node.xattrs.insert_or_assign(std::string(x.name), std::string(x.value));
+	node.opens = spec.open ? 1 : 0;
 	InodeAttr attr = node.attr;
 	inodes_.emplace(attr.ino, std::move(node));
 	return attr;

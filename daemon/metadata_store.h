@@ -66,6 +66,10 @@ struct NewNode {
 	uint32_t rdev = 0;
 	std::string_view target;
 	std::span<const NewXattr> xattrs;
+	// The creator opens it (CREATE with WEFT_CREATE_OPEN): counted as an
+	// open from the same step, as open() would count it, so no RELEASE or
+	// unlink can fall between the creation and the open.
+	bool open = false;
 };
 
 // An attribute change: only the fields named in valid apply.

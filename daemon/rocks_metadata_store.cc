@@ -533,6 +533,8 @@ Result<InodeAttr> RocksMetadataStore::create(uint64_t parent, std::string_view n
 	txn.add(node);
 	put_new_xattrs(txn, *ino, spec);	// inherited ACLs: the same batch
 	WEFT_RETURN_IF_ERROR(commit(txn));
+	if (spec.open)
+		opens_[*ino]++;
 	return node.attr;
 }
 
@@ -562,6 +564,8 @@ Result<InodeAttr> RocksMetadataStore::create_unlinked(uint64_t dir, const NewNod
 	// Alive only while open: a restart reclaims it.
 	txn.wb.Put(key(kOrphanKey, *ino), "");
 	WEFT_RETURN_IF_ERROR(commit(txn));
+	if (spec.open)
+		opens_[*ino]++;
 	return node.attr;
 }
 

@@ -24,6 +24,8 @@ static_assert(sizeof(weft_dirent) == 24);
 static_assert(sizeof(weft_notify) == 288);
 static_assert(sizeof(weft_create_in) == 24);
 static_assert(sizeof(weft_create_acls) == 16);
+static_assert(sizeof(weft_create_out) == 128);
+static_assert(offsetof(weft_create_out, fh) == 112);
 static_assert(sizeof(weft_rename_in) == 24);
 static_assert(sizeof(weft_link_in) == 16);
 static_assert(sizeof(weft_setattr_in) == 64);

@@ -257,26 +257,34 @@ void weft_attr_expire(struct inode *inode)
 	WRITE_ONCE(WEFT_I(inode)->attr_expires, jiffies - 1);
 }
 
-/* an entry reply for a node of type `type` just made under dir */
+/*
+ * an entry reply for a node of type `type` just made under dir: out_max
+ * bytes (with WEFT_CREATE_OPEN the handle follows the entry)
+ */
 static bool weft_new_entry_valid(const struct weft_req *req, const struct weft_entry_out *e,
 				 struct inode *dir, umode_t type)
 {
-	return req->out_len == sizeof(*e) && e->nodeid && e->nodeid != weft_nodeid(dir) &&
+	return req->out_len == req->out_max && e->nodeid && e->nodeid != weft_nodeid(dir) &&
 	       weft_attr_valid(&e->attr) && (e->attr.mode & S_IFMT) == type;
 }
 
 /*
  * CREATE, MKNOD, MKDIR, SYMLINK: mode has its type; target for SYMLINK.
  * With tmpfile (O_TMPFILE; dentry is its unnamed one) a CREATE of a file
- * in no directory, opened on tmpfile.
+ * in no directory, opened on tmpfile.  With fh (CREATE only) weftd opens
+ * the new file in the same step (WEFT_CREATE_OPEN): its handle goes to
+ * *fh, which the caller opens its file with (weft_open_created()) -- one
+ * round trip instead of CREATE then OPEN.  O_TMPFILE always opens so.
  */
 static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry, u32 opcode,
-			  umode_t mode, dev_t rdev, const char *target, struct file *tmpfile)
+			  umode_t mode, dev_t rdev, const char *target, struct file *tmpfile,
+			  u64 *fh)
 {
 	size_t namelen = tmpfile ? 0 : dentry->d_name.len, tlen = target ? strlen(target) : 0;
+	bool opens = fh || tmpfile;
 	struct posix_acl *default_acl, *acl;
 	struct weft_create_in *in;
-	struct weft_entry_out out;
+	struct weft_create_out out;	/* .entry, and .fh when opens */
 	struct weft_req req;
 	struct inode *inode;
 	void *acls = NULL;
@@ -328,6 +336,8 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 	in->gid = from_kgid_munged(&init_user_ns, gid);
 	in->namelen = namelen;
 	in->flags = tmpfile ? WEFT_CREATE_TMPFILE : 0;
+	if (opens)
+		in->flags |= WEFT_CREATE_OPEN;
 	if (acls_len)
 		in->flags |= WEFT_CREATE_ACLS;
 	memcpy(in + 1, dentry->d_name.name, namelen);
@@ -340,29 +350,29 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 	req.in = in;
 	req.in_len = sizeof(*in) + namelen + tlen + acls_len;
 	req.out = &out;
-	req.out_max = sizeof(out);
+	req.out_max = opens ? sizeof(out) : sizeof(out.entry);
 	err = weft_send(dir, &req);
 	kfree(in);
 	if (err)
 		goto out_acl;
 	err = -EIO;
-	if (!weft_new_entry_valid(&req, &out, dir, mode & S_IFMT))
+	if (!weft_new_entry_valid(&req, &out.entry, dir, mode & S_IFMT))
 		goto out_acl;
-	inode = weft_iget(dir->i_sb, out.nodeid, &out.attr, out.attr_valid_ns);
+	inode = weft_iget(dir->i_sb, out.entry.nodeid, &out.entry.attr, out.entry.attr_valid_ns);
 	if (IS_ERR(inode)) {
 		err = PTR_ERR(inode);
-		goto out_acl;
+		goto out_release;
 	}
 	weft_acl_cache_new(inode, default_acl, acl);
 	if (tmpfile) {
 		if (inode->i_nlink) {	/* weftd linked it somewhere */
 			iput(inode);
 			err = -EIO;
-			goto out_acl;
+			goto out_release;
 		}
 		set_nlink(inode, 1);	/* d_tmpfile() drops the creation link */
 		d_tmpfile(tmpfile, inode);
-		err = finish_open_simple(tmpfile, 0);
+		err = weft_open_created(tmpfile, tmpfile->f_path.dentry, out.fh);
 		goto out_acl;
 	}
 	/* an exclusive create from weft_atomic_open() skipped the lookup */
@@ -370,9 +380,16 @@ static int weft_make_node(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dent
 		d_add(dentry, inode);
 	else
 		d_instantiate(dentry, inode);
-	weft_set_entry_time(dentry, &out);
+	weft_set_entry_time(dentry, &out.entry);
 	weft_attr_expire(dir);
+	if (fh)
+		*fh = out.fh;
 	err = 0;
+	goto out_acl;
+out_release:
+	/* weftd opened what this kernel will not use */
+	if (opens)
+		weft_release_handle(dir->i_sb, out.entry.nodeid, out.fh);
 out_acl:
 	kfree(acls);
 	posix_acl_release(default_acl);
@@ -383,14 +400,14 @@ out_acl:
 static int weft_tmpfile(WEFT_IDMAP_ARG, struct inode *dir, struct file *file, umode_t mode)
 {
 	return weft_make_node(idmap, dir, file->f_path.dentry, WEFT_OP_CREATE,
-			      (mode & ~S_IFMT) | S_IFREG, 0, NULL, file);
+			      (mode & ~S_IFMT) | S_IFREG, 0, NULL, file, NULL);
 }
 
 static int weft_create(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 		       umode_t mode, bool excl)
 {
 	return weft_make_node(idmap, dir, dentry, WEFT_OP_CREATE, (mode & ~S_IFMT) | S_IFREG,
-			      0, NULL, NULL);
+			      0, NULL, NULL, NULL);
 }
 
 /*
@@ -405,6 +422,7 @@ static int weft_atomic_open(struct inode *dir, struct dentry *dentry, struct fil
 			    unsigned int flags, umode_t mode)
 {
 	struct dentry *res = NULL;
+	u64 fh;
 	int err;
 
 	if (d_in_lookup(dentry) && (flags & (O_CREAT | O_EXCL)) != (O_CREAT | O_EXCL)) {
@@ -417,10 +435,10 @@ static int weft_atomic_open(struct inode *dir, struct dentry *dentry, struct fil
 	if (!(flags & O_CREAT) || d_really_is_positive(dentry))
 		return finish_no_open(file, res);
 	err = weft_make_node(weft_file_idmap(file), dir, dentry, WEFT_OP_CREATE,
-			     (mode & ~S_IFMT) | S_IFREG, 0, NULL, NULL);
+			     (mode & ~S_IFMT) | S_IFREG, 0, NULL, NULL, &fh);
 	if (!err) {
 		file->f_mode |= FMODE_CREATED;
-		err = finish_open(file, dentry, NULL);	/* f_op->open: weft_open */
+		err = weft_open_created(file, dentry, fh);
 	}
 	dput(res);
 	return err;
@@ -431,12 +449,12 @@ static int weft_mknod(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 {
 	switch (mode & S_IFMT) {
 	case S_IFREG:
-		return weft_make_node(idmap, dir, dentry, WEFT_OP_CREATE, mode, 0, NULL, NULL);
+		return weft_make_node(idmap, dir, dentry, WEFT_OP_CREATE, mode, 0, NULL, NULL, NULL);
 	case S_IFCHR:
 	case S_IFBLK:
 	case S_IFIFO:
 	case S_IFSOCK:
-		return weft_make_node(idmap, dir, dentry, WEFT_OP_MKNOD, mode, rdev, NULL, NULL);
+		return weft_make_node(idmap, dir, dentry, WEFT_OP_MKNOD, mode, rdev, NULL, NULL, NULL);
 	}
 	return -EINVAL;
 }
@@ -444,14 +462,14 @@ static int weft_mknod(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 static int weft_mkdir(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry, umode_t mode)
 {
 	return weft_make_node(idmap, dir, dentry, WEFT_OP_MKDIR, (mode & ~S_IFMT) | S_IFDIR,
-			      0, NULL, NULL);
+			      0, NULL, NULL, NULL);
 }
 
 static int weft_symlink(WEFT_IDMAP_ARG, struct inode *dir, struct dentry *dentry,
 			const char *target)
 {
 	return weft_make_node(idmap, dir, dentry, WEFT_OP_SYMLINK, S_IFLNK | 0777, 0, target,
-			      NULL);
+			      NULL, NULL);
 }
 
 static int weft_link(struct dentry *old, struct inode *dir, struct dentry *dentry)

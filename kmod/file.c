@@ -37,6 +37,8 @@ static_assert(sizeof(struct weft_setattr_in) == 64);
 static_assert(offsetof(struct weft_setattr_in, size) == 16);
 static_assert(offsetof(struct weft_setattr_in, atime_nsec) == 48);
 static_assert(sizeof(struct weft_open_out) == 16);
+static_assert(sizeof(struct weft_create_out) == 128);
+static_assert(offsetof(struct weft_create_out, fh) == 112);
 static_assert(sizeof(struct weft_write_out) == 8);
 static_assert(sizeof(struct weft_fallocate_in) == 24);
 static_assert(offsetof(struct weft_fallocate_in, mode) == 16);
@@ -87,26 +89,48 @@ static int weft_open(struct inode *inode, struct file *file)
 }
 
 /*
+ * The open of a file CREATE made and opened (WEFT_CREATE_OPEN): the handle
+ * came with the creation, so no OPEN.  A file the VFS opened is released
+ * by ->release, also when a check after the open failed; one it did not
+ * open releases its handle here.
+ */
+int weft_open_created(struct file *file, struct dentry *dentry, u64 fh)
+{
+	struct inode *inode = d_inode(dentry);
+	int err = finish_open(file, dentry, generic_file_open);
+
+	if (file->f_mode & FMODE_OPENED)
+		file->private_data = (void *)(uintptr_t)fh;
+	else if (err)
+		weft_release_handle(inode->i_sb, weft_nodeid(inode), fh);
+	return err;
+}
+
+/*
  * Nothing to report to close(), so nothing to wait for (as FUSE sends its
  * RELEASE in the background): the request is req.c's to send and free.
  * Dirty pages went out in ->flush.  Only when memory is short is it sent
  * synchronously.  The daemon drops the handle, or dies and drops them all.
  */
-static int weft_release(struct inode *inode, struct file *file)
+void weft_release_handle(struct super_block *sb, u64 nodeid, u64 fh)
 {
-	struct weft_chan *chan = WEFT_SB(inode->i_sb)->chan;
-	u64 fh = (uintptr_t)file->private_data;
+	struct weft_chan *chan = WEFT_SB(sb)->chan;
 	struct weft_req *areq, req;
 
-	areq = weft_req_alloc_async(WEFT_OP_RELEASE, weft_nodeid(inode));
+	areq = weft_req_alloc_async(WEFT_OP_RELEASE, nodeid);
 	if (areq) {
 		areq->sqe.fh = fh;
 		weft_req_send_async(chan, areq);
-		return 0;
+		return;
 	}
-	weft_req_init(&req, WEFT_OP_RELEASE, weft_nodeid(inode));
+	weft_req_init(&req, WEFT_OP_RELEASE, nodeid);
 	req.sqe.fh = fh;
-	weft_send(inode, &req);
+	weft_req_send(chan, &req);
+}
+
+static int weft_release(struct inode *inode, struct file *file)
+{
+	weft_release_handle(inode->i_sb, weft_nodeid(inode), (uintptr_t)file->private_data);
 	return 0;
 }
 

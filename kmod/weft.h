@@ -323,6 +323,8 @@ long weft_notify(struct weft_daemon *d, const struct weft_notify __user *un);
 /* file.c */
 extern const struct file_operations weft_file_operations;
 extern const struct address_space_operations weft_file_aops;
+int weft_open_created(struct file *file, struct dentry *dentry, u64 fh);
+void weft_release_handle(struct super_block *sb, u64 nodeid, u64 fh);
 const char *weft_get_link(struct dentry *dentry, struct inode *inode,
 			  struct delayed_call *done);
 

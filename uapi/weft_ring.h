@@ -32,7 +32,7 @@
 #include <linux/types.h>
 #include <linux/ioctl.h>
 
-#define WEFT_ABI_VERSION	2	/* 2: inherited ACLs inside CREATE/MKNOD/MKDIR */
+#define WEFT_ABI_VERSION	3	/* 3: CREATE that opens (WEFT_CREATE_OPEN) */
 #define WEFT_REGION_MAGIC	0x54464557u	/* "WEFT" */
 #define WEFT_DEV_NAME		"weft"		/* /dev/weft */
 
@@ -287,7 +287,9 @@ struct weft_dirent {
  * CREATE with WEFT_CREATE_TMPFILE (O_TMPFILE): no name (namelen 0); the
  * file is made with no link (nlink 0) and lives while open or until a
  * LINK names it.  With WEFT_CREATE_ACLS, inherited ACLs follow the name
- * (struct weft_create_acls below).
+ * (struct weft_create_acls below).  CREATE with WEFT_CREATE_OPEN also
+ * opens the new file, as OPEN would, in the same step: out = struct
+ * weft_create_out, whose fh the kernel RELEASEs like OPEN's.
  */
 struct weft_create_in {
 	__u32 mode;		/* S_IF* | permissions */
@@ -300,6 +302,14 @@ struct weft_create_in {
 
 #define WEFT_CREATE_TMPFILE	(1u << 0)
 #define WEFT_CREATE_ACLS	(1u << 1)	/* a struct weft_create_acls follows the name */
+#define WEFT_CREATE_OPEN	(1u << 2)	/* CREATE only: open it too (weft_create_out) */
+
+/* CREATE with WEFT_CREATE_OPEN: the new entry and its open handle. */
+struct weft_create_out {
+	struct weft_entry_out entry;
+	__u64 fh;		/* as weft_open_out.fh */
+	__u64 pad;		/* zero */
+};
 
 /*
  * WEFT_CREATE_ACLS (CREATE, MKNOD, MKDIR; never SYMLINK): the POSIX ACLs the

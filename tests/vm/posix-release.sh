@@ -4,7 +4,8 @@
 # queue's slots (the backlog), and every RELEASE is answered once weftd runs
 # again, counted in `weft stats` without errors.  close, unlink and re-create
 # of one name in a row keep weftd consistent (its RELEASE may arrive after
-# the UNLINK).  RELEASEs left when weftd dies are dropped, counted as errors
+# the UNLINK).  A CREATE opens the file it makes: no OPEN for new names.
+# RELEASEs left when weftd dies are dropped, counted as errors
 # (ENOTCONN), never re-issued: with a grace period to the next weftd, which
 # serves the mount; without one umount and rmmod work.  Nothing warns.
 . "$(dirname "$0")/ring-common.inc"
@@ -33,6 +34,14 @@ import json, sys
 d = json.load(sys.stdin)
 r = [o for o in d["ops"] if o["op"] == "RELEASE"]
 print(r[0]["count"], r[0]["errors"]) if r else print(0, 0)'
+}
+
+# op_count OP: how many OP requests the kernel counted
+op_count() {
+	weft stats --json | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+print(sum(o["count"] for o in d["ops"] if o["op"] == sys.argv[1]))' "$1"
 }
 
 # wait_release COUNT ERRORS: the stats reach exactly that within 20 s
@@ -140,6 +149,37 @@ with open(d + "/new", "rb") as f:
         sys.exit(1)
 PY
 wait_release $((c0 + 32 + 51 + 3)) "$e0"
+
+# 2c: CREATE opens the file it makes (WEFT_CREATE_OPEN): open(O_CREAT) of a
+# new name and O_TMPFILE send no OPEN, yet the handle holds the file as an
+# OPEN's would (unlinked while open, its data stays readable until close);
+# an existing name is still opened with OPEN.  One RELEASE per close.
+opens0=$(op_count OPEN) && creates0=$(op_count CREATE) || fail "weft stats failed"
+python3 - /mnt/rr <<'PY' || fail "creates that open"
+import os, sys
+d = sys.argv[1] + "/co"
+os.mkdir(d)
+fds = [os.open("%s/e%d" % (d, i), os.O_CREAT | os.O_EXCL | os.O_RDWR, 0o600) for i in range(5)]
+fds.append(os.open(d + "/plain", os.O_CREAT | os.O_RDWR, 0o600))
+fds.append(os.open(d, os.O_TMPFILE | os.O_RDWR, 0o600))
+for i, fd in enumerate(fds):
+    os.write(fd, b"file %d " % i * 1000)
+os.unlink(d + "/e0")
+for i, fd in enumerate(fds):
+    if os.pread(fd, 7000, 0) != b"file %d " % i * 1000:
+        print("data read back through descriptor %d differs" % i)
+        sys.exit(1)
+    os.close(fd)
+if sorted(os.listdir(d)) != ["e1", "e2", "e3", "e4", "plain"]:
+    print("names after the creates: %s" % sorted(os.listdir(d)))
+    sys.exit(1)
+PY
+opens1=$(op_count OPEN) && creates1=$(op_count CREATE) || fail "weft stats failed"
+[ "$opens1" = "$opens0" ] || fail "creates sent $((opens1 - opens0)) OPENs, want none"
+[ "$creates1" = $((creates0 + 7)) ] || fail "$((creates1 - creates0)) CREATEs for 7 created files"
+[ "$(cat /mnt/rr/co/e1 | head -c 7)" = "file 1 " ] || fail "reading a created file by name"
+[ "$(op_count OPEN)" = $((opens0 + 1)) ] || fail "opening an existing file sent no OPEN"
+wait_release $((c0 + 32 + 51 + 3 + 8)) "$e0"
 do_umount /mnt/rr
 daemon_kill "$DPID"
 

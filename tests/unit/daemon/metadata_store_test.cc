@@ -212,6 +212,33 @@ TEST_P(MetadataStoreTest, UnlinkedOpenFileLivesUntilRelease)
 	EXPECT_EQ(s.getattr(f->ino).error().code, ENOENT);
 }
 
+// CREATE with WEFT_CREATE_OPEN: the creation counts as an open, so the file
+// outlives its name until the one RELEASE, as after an OPEN.
+TEST_P(MetadataStoreTest, CreatedOpenCountsAsAnOpen)
+{
+	NewNode spec{S_IFREG | 0600, 0, 0, 0, {}, {}, true};
+	auto f = s.create(kRoot, "f", spec);
+	ASSERT_TRUE(f.ok());
+	ASSERT_TRUE(s.write(f->ino, 0, std::as_bytes(std::span("abc", 3))).ok());
+	ASSERT_TRUE(s.unlink(kRoot, "f").ok());
+	EXPECT_EQ(s.getattr(f->ino)->nlink, 0u);
+	ASSERT_TRUE(s.release(f->ino).ok());
+	EXPECT_EQ(s.getattr(f->ino).error().code, ENOENT);
+	// without it, no open is counted: the unlink removes the file at once
+	spec.open = false;
+	auto g = s.create(kRoot, "g", spec);
+	ASSERT_TRUE(g.ok());
+	ASSERT_TRUE(s.unlink(kRoot, "g").ok());
+	EXPECT_EQ(s.getattr(g->ino).error().code, ENOENT);
+	// an O_TMPFILE file made open lives until its release
+	spec.open = true;
+	auto t = s.create_unlinked(kRoot, spec);
+	ASSERT_TRUE(t.ok());
+	EXPECT_EQ(s.getattr(t->ino)->nlink, 0u);
+	ASSERT_TRUE(s.release(t->ino).ok());
+	EXPECT_EQ(s.getattr(t->ino).error().code, ENOENT);
+}
+
 TEST_P(MetadataStoreTest, RenameAndLinkKeepCounts)
 {
 	auto a = s.make_node(kRoot, "a", S_IFDIR | 0755, 0, 0);

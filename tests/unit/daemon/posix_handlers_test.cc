@@ -489,6 +489,54 @@ TEST_F(Posix, TmpfileIsUnlinkedUntilLinked)
 	EXPECT_EQ(call(WEFT_OP_GETATTR, t2, {}).result, -ENOENT);
 }
 
+TEST_F(Posix, CreateThatOpensRepliesWithAHandle)
+{
+	weft_create_in in{0640, 0, 7, 8, 1, WEFT_CREATE_OPEN};
+	std::vector<std::byte> v;
+	append(v, in);
+	append(v, std::string_view("f"));
+	Out o = call(WEFT_OP_CREATE, kRoot, v, sizeof(weft_create_out));
+	ASSERT_EQ(o.result, 0);
+	auto c = o.as<weft_create_out>();
+	EXPECT_NE(c.entry.nodeid, 0u);
+	EXPECT_EQ(c.fh, c.entry.nodeid);
+	EXPECT_EQ(c.pad, 0u);
+	EXPECT_EQ(c.entry.attr.mode, uint32_t(S_IFREG | 0640));
+	EXPECT_EQ(c.entry.attr.uid, 7u);
+	EXPECT_EQ(lookup(kRoot, "f").as<weft_entry_out>().nodeid, c.entry.nodeid);
+	// open since its creation: an unlink leaves it until the RELEASE
+	ASSERT_EQ(write(c.entry.nodeid, 0, "data").result, 0);
+	EXPECT_EQ(remove(WEFT_OP_UNLINK, kRoot, "f"), 0);
+	EXPECT_EQ(read(c.entry.nodeid, 0, 10).str(), "data");
+	weft_sqe sqe{};
+	sqe.fh = c.fh;
+	EXPECT_EQ(call(WEFT_OP_RELEASE, c.entry.nodeid, {}, 0, sqe).result, 0);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, c.entry.nodeid, {}).result, -ENOENT);
+
+	// no room for the handle: refused, and nothing made
+	std::vector<std::byte> g;
+	in.namelen = 1;
+	append(g, in);
+	append(g, std::string_view("g"));
+	EXPECT_EQ(call(WEFT_OP_CREATE, kRoot, g, sizeof(weft_entry_out)).result, -EINVAL);
+	EXPECT_EQ(lookup(kRoot, "g").result, -ENOENT);
+	// only CREATE opens
+	for (uint32_t op : {WEFT_OP_MKDIR, WEFT_OP_MKNOD, WEFT_OP_SYMLINK})
+		EXPECT_EQ(call(op, kRoot, g).result, -EINVAL) << op;
+	EXPECT_EQ(lookup(kRoot, "g").result, -ENOENT);
+
+	// O_TMPFILE made open: gone at its release, with no OPEN
+	weft_create_in t{0600, 0, 0, 0, 0, WEFT_CREATE_TMPFILE | WEFT_CREATE_OPEN};
+	std::vector<std::byte> tv;
+	append(tv, t);
+	Out to = call(WEFT_OP_CREATE, kRoot, tv, sizeof(weft_create_out));
+	ASSERT_EQ(to.result, 0);
+	const uint64_t tmp = to.as<weft_create_out>().entry.nodeid;
+	EXPECT_EQ(attr(tmp).nlink, 0u);
+	EXPECT_EQ(call(WEFT_OP_RELEASE, tmp, {}).result, 0);
+	EXPECT_EQ(call(WEFT_OP_GETATTR, tmp, {}).result, -ENOENT);
+}
+
 TEST_F(Posix, CreateFlagsAreChecked)
 {
 	weft_create_in in{0600, 0, 0, 0, 0, WEFT_CREATE_TMPFILE};
