@@ -73,8 +73,9 @@ public:
 	// 7 ms per operation at the end instead of 60 us).
 	// Keys only some inodes have are deleted where they can exist (each
 	// delete is a memtable insert and a tombstone): a symlink's target,
-	// and the orphan mark unless the caller knows there is none.
-	Status erase(uint64_t ino, bool may_be_orphan = true)
+	// and the orphan mark unless the caller knows there is none; its
+	// xattrs unless the caller knows it has none (untouched_).
+	Status erase(uint64_t ino, bool may_be_orphan = true, bool may_have_xattrs = true)
 	{
 		Slot &slot = slots_[ino];
 		const bool known = slot.existed && !slot.erased;
@@ -85,6 +86,8 @@ public:
 		if (may_be_orphan)
 			wb.Delete(key(kOrphanKey, ino));
 		wb.Delete(key(kTruncKey, ino));
+		if (!may_have_xattrs)
+			return {};
 		PrefixScan xattrs(db_, key(kXattrKey, ino));
 		for (; xattrs.valid(); xattrs.next())
 			wb.Delete(rocksdb::Slice(xattrs.key().data(), xattrs.key().size()));
@@ -535,6 +538,8 @@ Result<InodeAttr> RocksMetadataStore::create(uint64_t parent, std::string_view n
 	WEFT_RETURN_IF_ERROR(commit(txn));
 	if (spec.open)
 		opens_[*ino]++;
+	if (spec.xattrs.empty())
+		add_untouched(*ino);
 	return node.attr;
 }
 
@@ -566,7 +571,29 @@ Result<InodeAttr> RocksMetadataStore::create_unlinked(uint64_t dir, const NewNod
 	WEFT_RETURN_IF_ERROR(commit(txn));
 	if (spec.open)
 		opens_[*ino]++;
+	if (spec.xattrs.empty())
+		add_untouched(*ino);
 	return node.attr;
+}
+
+void RocksMetadataStore::add_untouched(uint64_t ino)
+{
+	std::lock_guard lock(untouched_mu_);
+	// A bound on the memory: past it, removals scan as after a restart.
+	if (untouched_.size() < kMaxUntouched)
+		untouched_.insert(ino);
+}
+
+void RocksMetadataStore::touch(uint64_t ino)
+{
+	std::lock_guard lock(untouched_mu_);
+	untouched_.erase(ino);
+}
+
+bool RocksMetadataStore::take_untouched(uint64_t ino)
+{
+	std::lock_guard lock(untouched_mu_);
+	return untouched_.erase(ino) > 0;
 }
 
 Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
@@ -576,7 +603,7 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 		return np.error();
 	Inode *node = *np;
 	if (is_dir(node->attr))
-		return txn.erase(ino);
+		return txn.erase(ino, true, !take_untouched(ino));
 	const bool had_links = node->attr.nlink > 0;
 	if (had_links)
 		node->attr.nlink--;
@@ -590,8 +617,9 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 	}
 	// Had it a link until now, it has no orphan mark (link() drops the
 	// mark with the first name).
-	WEFT_RETURN_IF_ERROR(txn.erase(ino, !had_links));
-	if (S_ISREG(node->attr.mode))
+	const bool untouched = take_untouched(ino);
+	WEFT_RETURN_IF_ERROR(txn.erase(ino, !had_links, !untouched));
+	if (S_ISREG(node->attr.mode) && !untouched)
 		txn.to_free.push_back(ino);
 	return {};
 }
@@ -862,6 +890,7 @@ Result<InodeAttr> RocksMetadataStore::setattr(uint64_t ino, const SetAttr &c)
 	int64_t delta = 0;
 	bool shrink = false;
 	if (c.valid & SetAttr::kSize) {
+		touch(ino);	// before any chunk can exist: an unlink scans from now on
 		// The data lock keeps every other size change out until we are done.
 		data_lock_held.lock();
 		InodeAttr a;
@@ -967,9 +996,10 @@ Status RocksMetadataStore::release(uint64_t ino)
 			opens_.erase(it);
 		if (opens_.count(ino) || (*n)->attr.nlink > 0 || is_dir((*n)->attr))
 			return {};
-		WEFT_RETURN_IF_ERROR(txn.erase(ino));
+		const bool untouched = take_untouched(ino);
+		WEFT_RETURN_IF_ERROR(txn.erase(ino, true, !untouched));
 		WEFT_RETURN_IF_ERROR(commit(txn));
-		if (S_ISREG((*n)->attr.mode))
+		if (S_ISREG((*n)->attr.mode) && !untouched)
 			to_free.push_back(ino);
 	}
 	free_data(to_free);
@@ -1007,6 +1037,7 @@ Result<size_t> RocksMetadataStore::read(uint64_t ino, uint64_t offset, std::span
 Result<size_t> RocksMetadataStore::write(uint64_t ino, uint64_t offset,
 					 std::span<const std::byte> data)
 {
+	touch(ino);	// before any chunk can exist: an unlink scans from now on
 	std::unique_lock data_held(data_lock(ino));
 	auto got = snapshot(ino);
 	if (!got)
@@ -1146,6 +1177,7 @@ Result<std::string> RocksMetadataStore::getxattr(uint64_t ino, std::string_view 
 Status RocksMetadataStore::setxattr(uint64_t ino, std::string_view name, std::string_view value,
 				    uint32_t flags)
 {
+	touch(ino);
 	// Linux's XATTR_NAME_MAX and XATTR_SIZE_MAX, as a local file system.
 	if (name.empty() || name.size() > 255)
 		return make_error(ERANGE, "xattr name length out of range");
@@ -1206,6 +1238,7 @@ Status RocksMetadataStore::removexattr(uint64_t ino, std::string_view name)
 Result<InodeAttr> RocksMetadataStore::fallocate(uint64_t ino, uint32_t mode, uint64_t offset,
 						uint64_t length)
 {
+	touch(ino);	// before any chunk can exist: an unlink scans from now on
 	const bool keep = mode & kFallocKeepSize;
 	const uint32_t kind = mode & ~kFallocKeepSize;
 	if (kind != 0 && kind != kFallocPunchHole && kind != kFallocZeroRange)

@@ -304,6 +304,60 @@ TEST_F(RocksStoreTest, UnlinkAndReleaseFreeChunks)
 	EXPECT_TRUE(check().empty());
 }
 
+// A file made by this weftd and never written is removed without looking
+// for xattrs or chunks; every way of giving it some makes the removal look
+// again: nothing is left behind (the offline check finds orphaned chunks and
+// xattrs), whether the name goes by unlink, rename over it, or release.
+TEST_F(RocksStoreTest, RemovalFindsWhatEachOperationLeft)
+{
+	auto empty = s_->make_node(kRoot, "empty", S_IFREG | 0644, 0, 0);
+	auto dir = s_->make_node(kRoot, "dir", S_IFDIR | 0755, 0, 0);
+	auto written = s_->make_node(kRoot, "written", S_IFREG | 0644, 0, 0);
+	auto grown = s_->make_node(kRoot, "grown", S_IFREG | 0644, 0, 0);
+	auto allocated = s_->make_node(kRoot, "allocated", S_IFREG | 0644, 0, 0);
+	auto tagged = s_->make_node(kRoot, "tagged", S_IFREG | 0644, 0, 0);
+	auto tagged_dir = s_->make_node(kRoot, "tagged_dir", S_IFDIR | 0755, 0, 0);
+	auto replaced = s_->make_node(kRoot, "replaced", S_IFREG | 0644, 0, 0);
+	auto held = s_->make_node(kRoot, "held", S_IFREG | 0644, 0, 0);
+	ASSERT_TRUE(written->ino && grown->ino && allocated->ino && held->ino);
+	ASSERT_TRUE(s_->write(written->ino, kChunk - 10, pattern(20, 3)).ok());
+	SetAttr grow;
+	grow.valid = SetAttr::kSize;
+	grow.size = 3 * kChunk + 5;
+	ASSERT_TRUE(s_->setattr(grown->ino, grow).ok());
+	ASSERT_TRUE(s_->write(grown->ino, 2 * kChunk, pattern(4096, 4)).ok());
+	ASSERT_TRUE(s_->fallocate(allocated->ino, 0, 0, 2 * kChunk).ok());
+	ASSERT_TRUE(s_->setxattr(tagged->ino, "user.a", "1", 0).ok());
+	ASSERT_TRUE(s_->setxattr(tagged_dir->ino, "user.b", "2", 0).ok());
+	ASSERT_TRUE(s_->write(replaced->ino, 0, pattern(100, 5)).ok());
+	ASSERT_TRUE(s_->setxattr(replaced->ino, "user.c", "3", 0).ok());
+	ASSERT_TRUE(s_->write(held->ino, 0, pattern(100, 6)).ok());
+	ASSERT_TRUE(s_->open(held->ino).ok());
+	EXPECT_TRUE(chunk_exists(written->ino, 0) && chunk_exists(written->ino, 1));
+	EXPECT_TRUE(chunk_exists(grown->ino, 2));
+	EXPECT_TRUE(chunk_exists(allocated->ino, 1));
+
+	for (const char *name : {"empty", "written", "grown", "allocated", "tagged", "held"})
+		ASSERT_TRUE(s_->unlink(kRoot, name).ok()) << name;
+	for (const char *name : {"dir", "tagged_dir"})
+		ASSERT_TRUE(s_->rmdir(kRoot, name).ok()) << name;
+	auto other = s_->make_node(kRoot, "other", S_IFREG | 0644, 0, 0);
+	ASSERT_TRUE(other.ok());
+	ASSERT_TRUE(s_->rename(kRoot, "other", kRoot, "replaced", 0).ok());
+	EXPECT_FALSE(chunk_exists(written->ino, 0) || chunk_exists(written->ino, 1));
+	EXPECT_FALSE(chunk_exists(grown->ino, 2));
+	EXPECT_FALSE(chunk_exists(allocated->ino, 0) || chunk_exists(allocated->ino, 1));
+	EXPECT_FALSE(chunk_exists(replaced->ino, 0));
+	EXPECT_TRUE(chunk_exists(held->ino, 0));	// open: the release removes it
+	ASSERT_TRUE(s_->release(held->ino).ok());
+	EXPECT_FALSE(chunk_exists(held->ino, 0));
+	for (auto *n : {&empty, &written, &tagged, &held})
+		EXPECT_EQ(s_->getattr((*n)->ino).error().code, ENOENT);
+	EXPECT_EQ(list(*s_, kRoot).size(), 3u);	// ".", "..", "replaced"
+	s_.reset();
+	EXPECT_EQ(check(), std::vector<std::string>{});
+}
+
 TEST_F(RocksStoreTest, TruncateAndPunchFreeChunks)
 {
 	auto f = s_->make_node(kRoot, "f", S_IFREG | 0644, 0, 0);
