@@ -536,10 +536,7 @@ Result<InodeAttr> RocksMetadataStore::create(uint64_t parent, std::string_view n
 	txn.add(node);
 	put_new_xattrs(txn, *ino, spec);	// inherited ACLs: the same batch
 	WEFT_RETURN_IF_ERROR(commit(txn));
-	if (spec.open)
-		opens_[*ino]++;
-	if (spec.xattrs.empty())
-		add_untouched(*ino);
+	note_created(*ino, spec);
 	return node.attr;
 }
 
@@ -569,15 +566,16 @@ Result<InodeAttr> RocksMetadataStore::create_unlinked(uint64_t dir, const NewNod
 	// Alive only while open: a restart reclaims it.
 	txn.wb.Put(key(kOrphanKey, *ino), "");
 	WEFT_RETURN_IF_ERROR(commit(txn));
-	if (spec.open)
-		opens_[*ino]++;
-	if (spec.xattrs.empty())
-		add_untouched(*ino);
+	note_created(*ino, spec);
 	return node.attr;
 }
 
-void RocksMetadataStore::add_untouched(uint64_t ino)
+void RocksMetadataStore::note_created(uint64_t ino, const NewNode &spec)
 {
+	if (spec.open)
+		opens_[ino]++;
+	if (!spec.xattrs.empty())
+		return;
 	std::lock_guard lock(untouched_mu_);
 	// A bound on the memory: past it, removals scan as after a restart.
 	if (untouched_.size() < kMaxUntouched)
@@ -596,6 +594,17 @@ bool RocksMetadataStore::take_untouched(uint64_t ino)
 	return untouched_.erase(ino) > 0;
 }
 
+Status RocksMetadataStore::erase_node(Txn &txn, uint64_t ino, const Inode &node,
+				      bool may_be_orphan)
+{
+	const bool regular = S_ISREG(node.attr.mode);
+	const bool untouched = take_untouched(ino);
+	WEFT_RETURN_IF_ERROR(txn.erase(ino, may_be_orphan, !untouched));
+	if (regular && !untouched)
+		txn.to_free.push_back(ino);
+	return {};
+}
+
 Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 {
 	auto np = txn.get(ino);
@@ -603,7 +612,7 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 		return np.error();
 	Inode *node = *np;
 	if (is_dir(node->attr))
-		return txn.erase(ino, true, !take_untouched(ino));
+		return erase_node(txn, ino, *node, true);
 	const bool had_links = node->attr.nlink > 0;
 	if (had_links)
 		node->attr.nlink--;
@@ -617,11 +626,7 @@ Status RocksMetadataStore::drop_link(Txn &txn, uint64_t ino)
 	}
 	// Had it a link until now, it has no orphan mark (link() drops the
 	// mark with the first name).
-	const bool untouched = take_untouched(ino);
-	WEFT_RETURN_IF_ERROR(txn.erase(ino, !had_links, !untouched));
-	if (S_ISREG(node->attr.mode) && !untouched)
-		txn.to_free.push_back(ino);
-	return {};
+	return erase_node(txn, ino, *node, !had_links);
 }
 
 Status RocksMetadataStore::remove_entry(uint64_t parent, std::string_view name, Kind kind)
@@ -996,11 +1001,9 @@ Status RocksMetadataStore::release(uint64_t ino)
 			opens_.erase(it);
 		if (opens_.count(ino) || (*n)->attr.nlink > 0 || is_dir((*n)->attr))
 			return {};
-		const bool untouched = take_untouched(ino);
-		WEFT_RETURN_IF_ERROR(txn.erase(ino, true, !untouched));
+		WEFT_RETURN_IF_ERROR(erase_node(txn, ino, **n, true));
 		WEFT_RETURN_IF_ERROR(commit(txn));
-		if (S_ISREG((*n)->attr.mode) && !untouched)
-			to_free.push_back(ino);
+		to_free = std::move(txn.to_free);
 	}
 	free_data(to_free);
 	return {};

@@ -129,6 +129,9 @@ private:
 	// One link less in txn; queues the inode's data for freeing when it
 	// goes.  Caller holds ns_mu_.
 	Status drop_link(Txn &txn, uint64_t ino);
+	// Deletes node ino in txn and queues a regular file's data in
+	// txn.to_free; an untouched one (untouched_) with neither scan.
+	Status erase_node(Txn &txn, uint64_t ino, const Inode &node, bool may_be_orphan);
 	void put_new_xattrs(Txn &txn, uint64_t ino, const NewNode &spec);
 	// ino's xattr name as committed; nullopt if it has none.  Caller holds
 	// ns_mu_ (and has checked that ino exists).
@@ -162,7 +165,8 @@ private:
 	// inode leaves the set before any of those operations starts on it.
 	std::mutex untouched_mu_;
 	std::unordered_set<uint64_t> untouched_;
-	void add_untouched(uint64_t ino);
+	// After a creation's commit: its open (NewNode::open), and untouched_.
+	void note_created(uint64_t ino, const NewNode &spec);
 	void touch(uint64_t ino);
 	bool take_untouched(uint64_t ino);	// was it untouched? (and forget it)
 	// Decoded inode records (storage/record_cache.h); about 150 bytes each.
